@@ -1,0 +1,64 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from .config import instance_path, load_config
+from .db import db
+from .extensions import archive
+from .models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict[str, Any] | None = None, instance: Path | None = None) -> Flask:
+    folder = (instance or instance_path()).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(folder),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "archive_service" / "static"),
+    )
+    app.config.update(load_config(folder, overrides))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    db.init_app(app)
+    archive.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .web import admin, api, auth, errors, inspector, items, teacher
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(teacher.bp)
+    app.register_blueprint(items.bp)
+    app.register_blueprint(inspector.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-authenticated, never cookie-authenticated
+    errors.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register_flask_commands
+
+    register_flask_commands(app)

@@ -1,0 +1,232 @@
+"""The ``archive`` command: serve, init, schools, users, tokens, check, reindex.
+
+The same commands are available under ``flask --app archive_service.app:create_app``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from .config import instance_path, load_config
+
+
+def _app(overrides: dict[str, Any] | None = None) -> Flask:
+    from .app import create_app
+
+    return create_app(overrides)
+
+
+def _s3_overrides(settings: Any) -> dict[str, Any]:
+    return {"S3_ENDPOINT": settings.endpoint, "S3_ACCESS_KEY": settings.access_key,
+            "S3_SECRET_KEY": settings.secret_key, "S3_BUCKET": settings.bucket}
+
+
+@click.group()
+def main() -> None:
+    """校本研修档案 archive_service."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Run the web service (and a local SeaweedFS unless ARCHIVE_S3_ENDPOINT is set)."""
+    from waitress import serve as waitress_serve
+
+    from storage import ManagedSeaweedFS
+
+    from .extract import tool_status
+    from .services.setup import initialise
+
+    folder = instance_path()
+    config = load_config(folder)
+    seaweed = None
+    overrides: dict[str, Any] = {}
+    if not config["S3_ENDPOINT"]:
+        seaweed = ManagedSeaweedFS(Path(config["SEAWEED_DIR"]), config["S3_BUCKET"])
+        s3 = seaweed.start()
+        overrides = _s3_overrides(s3)
+        click.echo(f"已启动本地 SeaweedFS：{s3.endpoint}（数据目录 {config['SEAWEED_DIR']}）")
+    try:
+        app = _app(overrides)
+        with app.app_context():
+            password = initialise()
+            from .extensions import archive
+            archive.store.ensure_bucket()
+            archive.sync_index()
+        click.echo(f"实例目录：{folder}")
+        click.echo(f"文本工具：{json.dumps(tool_status(), ensure_ascii=False)}")
+        if password:
+            click.echo(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请登录后妥善保管）")
+        click.echo(f"请在浏览器中打开 http://{host}:{port}/ 登录")
+        waitress_serve(app, host=host, port=port, threads=threads, ident="archive")
+    finally:
+        if seaweed is not None:
+            seaweed.stop()
+
+
+@main.command()
+def init() -> None:
+    """Create or migrate the database; create the first admin and print its password once."""
+    from .services.setup import initialise
+
+    with _app().app_context():
+        password = initialise()
+    if password:
+        click.echo(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次）")
+    else:
+        click.echo("数据库已是最新结构。")
+
+
+def register_flask_commands(app: Flask) -> None:
+    """Expose the admin commands under ``flask`` too."""
+    for command in (school, user, token, check, reindex):
+        app.cli.add_command(command)
+
+
+@click.group()
+def school() -> None:
+    """学校管理."""
+
+
+@school.command("add")
+@click.argument("name")
+@with_appcontext
+def school_add(name: str) -> None:
+    from .db import db
+    from .services.accounts import add_school
+
+    with db.transaction() as session:
+        row = add_school(session, name)
+        click.echo(f"已添加学校 #{row.id} {row.name}")
+
+
+@click.group()
+def user() -> None:
+    """用户管理."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", default="", help="姓名")
+@click.option("--role", type=click.Choice(["teacher", "inspector", "admin"]), required=True)
+@click.option("--school", "school_ref", default=None, help="学校名称或编号；督查员/管理员不填表示全部学校")
+@click.option("--staff-no", default="", help="工号")
+@click.option("--subject", default="", help="学科")
+@click.option("--password", default=None, help="不填则自动生成并显示一次")
+@with_appcontext
+def user_add(username: str, name: str, role: str, school_ref: str | None, staff_no: str,
+             subject: str, password: str | None) -> None:
+    from .db import db
+    from .services.accounts import add_user, generate_password
+
+    secret = password or generate_password()
+    with db.transaction() as session:
+        row = add_user(session, username=username, name=name or username, role=role,
+                       password=secret, school=school_ref, staff_no=staff_no, subject=subject)
+        click.echo(f"已添加用户 #{row.id} {row.username}（{role}）")
+    if not password:
+        click.echo(f"初始密码：{secret}")
+
+
+@click.command()
+@click.argument("username")
+@with_appcontext
+def token(username: str) -> None:
+    """Print a new API token for USERNAME."""
+    from sqlalchemy import select
+
+    from .db import db
+    from .models import User
+    from .services.accounts import issue_token
+
+    with db.transaction() as session:
+        row = session.scalar(select(User).where(User.username == username))
+        if row is None:
+            raise click.ClickException(f"用户「{username}」不存在。")
+        click.echo(issue_token(session, row))
+
+
+@click.command()
+@click.option("--repair", is_flag=True, help="修复可自动修复的问题（重建索引、中止残留分片上传、隔离孤儿对象）")
+@click.option("--grace-hours", default=24, show_default=True, help="孤儿对象超过多少小时才隔离")
+@with_appcontext
+def check(repair: bool, grace_hours: int) -> None:
+    """Compare database, object store and index; exit 1 if they disagree."""
+    from .db import db
+    from .extensions import archive
+    from .services.consistency import run_check
+
+    report = run_check(db.transaction, archive.store, archive.index, repair=repair,
+                       grace_hours=grace_hours)
+    click.echo(report.render())
+    if not report.ok and not repair:
+        sys.exit(1)
+
+
+@click.command()
+@with_appcontext
+def reindex() -> None:
+    """Rebuild the search index from the database."""
+    from .db import db
+    from .extensions import archive
+    from .services.indexer import drain, enqueue_all
+
+    archive.index.clear()
+    with db.transaction() as session:
+        queued = enqueue_all(session)
+    drain(db.transaction, archive.index)
+    click.echo(f"已重建索引：{queued} 项")
+
+
+def _with_store(command: click.Command) -> click.Command:
+    """Run an admin command with the managed SeaweedFS when no S3 endpoint is configured."""
+    callback = command.callback
+    assert callback is not None
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from storage import ManagedSeaweedFS
+
+        config = load_config(instance_path())
+        if config["S3_ENDPOINT"]:
+            with _app().app_context():
+                return callback(*args, **kwargs)
+        with ManagedSeaweedFS(Path(config["SEAWEED_DIR"]), config["S3_BUCKET"]) as weed:
+            with _app(_s3_overrides(weed.settings)).app_context():
+                return callback(*args, **kwargs)
+
+    return click.Command(command.name, callback=run, params=command.params, help=command.help)
+
+
+def _plain(command: click.Command) -> click.Command:
+    """Run a database-only command inside an app context."""
+    callback = command.callback
+    assert callback is not None
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _app().app_context():
+            return callback(*args, **kwargs)
+
+    return click.Command(command.name, callback=run, params=command.params, help=command.help)
+
+
+def _plain_group(group: click.Group) -> click.Group:
+    wrapped = click.Group(group.name, help=group.help)
+    for sub in group.commands.values():
+        wrapped.add_command(_plain(sub))
+    return wrapped
+
+
+main.add_command(_plain_group(school))
+main.add_command(_plain_group(user))
+main.add_command(_plain(token))
+main.add_command(_with_store(check))
+main.add_command(_with_store(reindex))

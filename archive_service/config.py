@@ -1,0 +1,80 @@
+"""Configuration: defaults, then ``<instance>/config.toml``, then ``ARCHIVE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ENV_KEYS = {
+    "ARCHIVE_S3_ENDPOINT": "S3_ENDPOINT",
+    "ARCHIVE_S3_ACCESS_KEY": "S3_ACCESS_KEY",
+    "ARCHIVE_S3_SECRET_KEY": "S3_SECRET_KEY",
+    "ARCHIVE_S3_BUCKET": "S3_BUCKET",
+    "ARCHIVE_DATABASE_URL": "DATABASE_URL",
+    "ARCHIVE_SECRET_KEY": "SECRET_KEY",
+    "ARCHIVE_MAX_UPLOAD_MB": "MAX_UPLOAD_MB",
+    "ARCHIVE_OCR": "OCR_ENABLED",
+}
+
+DEFAULTS: dict[str, Any] = {
+    "S3_ENDPOINT": "",  # empty: the service starts and manages a local SeaweedFS
+    "S3_ACCESS_KEY": "",
+    "S3_SECRET_KEY": "",
+    "S3_BUCKET": "archive",
+    "DATABASE_URL": "",  # empty: SQLite in the instance folder
+    "MAX_UPLOAD_MB": 50,
+    "OCR_ENABLED": True,
+    "MAX_OCR_PAGES": 30,
+    "RULES_FILE": "",  # empty: <instance>/rules.toml if it exists
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+
+def instance_path() -> Path:
+    """The instance folder: ``ARCHIVE_INSTANCE`` or ``./instance``."""
+    return Path(os.environ.get("ARCHIVE_INSTANCE") or "instance").resolve()
+
+
+def _coerce(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def _secret_key(folder: Path) -> str:
+    """A per-instance random key, generated once and kept in the instance folder."""
+    path = folder / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(folder: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config for the instance in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = dict(DEFAULTS)
+    file = folder / "config.toml"
+    if file.exists():
+        with file.open("rb") as fh:
+            config.update({k.upper(): v for k, v in tomllib.load(fh).items()})
+    for env, key in ENV_KEYS.items():
+        if os.environ.get(env):
+            config[key] = _coerce(os.environ[env], DEFAULTS.get(key, ""))
+    config.update(overrides or {})
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _secret_key(folder)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{folder / 'archive.sqlite3'}"
+    config.setdefault("INDEX_DIR", str(folder / "index"))
+    config.setdefault("SEAWEED_DIR", str(folder / "seaweedfs"))
+    if not config["RULES_FILE"] and (folder / "rules.toml").exists():
+        config["RULES_FILE"] = str(folder / "rules.toml")
+    config["MAX_CONTENT_LENGTH"] = int(config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 1024 * 1024
+    return config

@@ -1,0 +1,95 @@
+"""Engine and unit of work.
+
+Reads use one session per request (``db.session``).  Writes go through ``db.transaction()``, the
+only place that commits: on SQLite it starts with ``BEGIN IMMEDIATE`` so a read-then-write
+transaction waits for the lock instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL, synchronous=FULL, foreign keys and immediate writes."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let the begin event below emit BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """Flask extension holding the engine and the session factories."""
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["archive_db"] = {
+            "engine": engine,
+            "read": sessionmaker(engine, expire_on_commit=False),
+            "write": sessionmaker(
+                engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+            ),
+        }
+        app.teardown_appcontext(self._close_session)
+
+    @staticmethod
+    def _state() -> dict[str, Any]:
+        return current_app.extensions["archive_db"]
+
+    @property
+    def engine(self) -> Engine:
+        return self._state()["engine"]
+
+    @property
+    def session(self) -> Session:
+        """The request's read session."""
+        if "db_session" not in g:
+            g.db_session = self._state()["read"]()
+        return g.db_session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One write transaction: commit on success, roll back on any error."""
+        session: Session = self._state()["write"]()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+        if "db_session" in g:  # let the request's reads see what was just committed
+            g.db_session.rollback()
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+db = Database()

@@ -1,0 +1,90 @@
+"""PDF text with poppler's pdftotext (pypdf in a sandboxed subprocess if poppler is missing).
+
+pdftotext (without -layout) keeps reading order, recovers Chinese from CID fonts without a
+ToUnicode map (with poppler-data) and ignores text placed off the page. Pages with almost no
+text layer are scans and go to OCR.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from .model import MESSAGES, NO_PDF_TOOL, OCR_EMPTY, PDF_MIME, Extraction, ExtractionError
+from .ocr import ocr_pdf
+from .sandbox import Deadline, run
+from .text import drop_garbage, nonspace_count, paragraphs
+from .tools import ocr_available, which
+
+SCAN_THRESHOLD = 20  # non-space characters per page below which a PDF counts as a scan
+OCR_WARNING = "已对扫描件进行文字识别（OCR），字数需人工核对"
+_WORKER = Path(__file__).with_name("pypdf_worker.py")
+_PAGES = re.compile(r"^Pages:\s+(\d+)", re.MULTILINE)
+
+
+def extract_pdf(path: Path, *, ocr: bool, max_ocr_pages: int, deadline: Deadline) -> Extraction:
+    """Text of a PDF; OCR when it is a scan and ``ocr`` is allowed."""
+    if which("pdftotext") and which("pdfinfo"):
+        raw, pages = _poppler_text(path, deadline)
+    else:
+        raw, pages = pypdf_text(path, deadline)
+    text, dropped = drop_garbage(raw)
+    if nonspace_count(text) >= SCAN_THRESHOLD * max(pages or 1, 1):
+        warnings = (f"已忽略无法识别的乱码字符 {dropped:,} 个",) if dropped else ()
+        return Extraction(paragraphs(text), "pdf", PDF_MIME, pages, False, warnings)
+    return _scanned(path, pages or 1, ocr=ocr, max_pages=max_ocr_pages, deadline=deadline)
+
+
+def _scanned(
+    path: Path, pages: int, *, ocr: bool, max_pages: int, deadline: Deadline
+) -> Extraction:
+    """OCR a scanned PDF, or explain that its text cannot be read."""
+    if not ocr or not ocr_available():
+        raise ExtractionError.of("no_text")
+    count = min(pages, max_pages)
+    text, _ = drop_garbage(ocr_pdf(path, count, deadline))
+    if nonspace_count(text) == 0:
+        raise ExtractionError("no_text", OCR_EMPTY)
+    warnings = [OCR_WARNING]
+    if pages > count:
+        warnings.append(f"仅识别了前 {count} 页（共 {pages} 页），其余页面未计入字数")
+    return Extraction(paragraphs(text), "pdf", PDF_MIME, pages, True, tuple(warnings))
+
+
+def _poppler_text(path: Path, deadline: Deadline) -> tuple[str, int | None]:
+    """pdfinfo for the page count (and the password check), then pdftotext for the text."""
+    info = run([str(which("pdfinfo")), str(path)], deadline)
+    _raise_for_poppler(info.returncode, info.stderr)
+    match = _PAGES.search(info.stdout.decode("utf-8", "replace"))
+    pages = int(match.group(1)) if match else None
+    cmd = [str(which("pdftotext")), "-enc", "UTF-8", "-nopgbrk", str(path), "-"]
+    result = run(cmd, deadline)
+    if result.returncode == 3:  # copying not permitted by the owner: pypdf ignores that flag
+        return pypdf_text(path, deadline)
+    _raise_for_poppler(result.returncode, result.stderr)
+    return result.stdout.decode("utf-8", "replace"), pages
+
+
+def _raise_for_poppler(returncode: int, stderr: str) -> None:
+    if returncode == 0:
+        return
+    if "password" in stderr.lower():
+        raise ExtractionError.of("encrypted")
+    raise ExtractionError.of("corrupt")
+
+
+def pypdf_text(path: Path, deadline: Deadline) -> tuple[str, int]:
+    """Text and page count from pypdf, run in a limited subprocess (pypdf had DoS bugs)."""
+    result = run([sys.executable, "-I", str(_WORKER), str(path)], deadline)
+    try:
+        answer = json.loads(result.stdout)
+    except ValueError:
+        answer = {}
+    if result.returncode != 0 or "error" in answer or "text" not in answer:
+        code = answer.get("error", "corrupt")
+        if code == "missing":
+            raise ExtractionError("tool_unavailable", NO_PDF_TOOL)
+        raise ExtractionError(code, MESSAGES.get(code, MESSAGES["corrupt"]))
+    return answer["text"], int(answer["pages"])

@@ -1,0 +1,189 @@
+"""Database models (SQLAlchemy 2.0 declarative)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("teacher", "inspector", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[int]: JSON}
+
+
+class School(Base):
+    __tablename__ = "schools"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A teacher, inspector or admin.  Inspectors and admins without a school see all schools."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    staff_no: Mapped[str] = mapped_column(String(40), default="")  # 工号
+    subject: Mapped[str] = mapped_column(String(40), default="")  # 学科
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    school: Mapped[School | None] = relationship(lazy="joined")
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Item(Base):
+    """One portfolio item; its files are versions, the selected one stays frozen."""
+
+    __tablename__ = "items"
+    __table_args__ = (Index("ix_items_owner_year", "owner_id", "academic_year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    subtype: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    completion_date: Mapped[date]
+    academic_year: Mapped[str] = mapped_column(String(9), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # typed metadata per kind
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_versions.id", use_alter=True, name="fk_items_current_version")
+    )
+    selected_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_versions.id", use_alter=True, name="fk_items_selected_version")
+    )
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    teacher_preferred: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    owner: Mapped[User] = relationship(lazy="joined")
+    current_version: Mapped[ItemVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True, lazy="joined"
+    )
+    selected_version: Mapped[ItemVersion | None] = relationship(
+        foreign_keys=[selected_version_id], post_update=True
+    )
+    recognitions: Mapped[list[Recognition]] = relationship(
+        back_populates="item", order_by="Recognition.id", cascade="all, delete-orphan"
+    )
+
+
+class ItemVersion(Base):
+    """An uploaded file of an item: object key, facts and extracted text."""
+
+    __tablename__ = "item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    number: Mapped[int]
+    object_key: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    mime: Mapped[str] = mapped_column(String(120))
+    original_filename: Mapped[str] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    char_count: Mapped[int] = mapped_column(default=0)
+    from_ocr: Mapped[bool] = mapped_column(default=False)
+    count_confirmed: Mapped[bool] = mapped_column(default=False)
+    fingerprint: Mapped[list[int]] = mapped_column(default=list, deferred=True)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)  # Chinese notes for the user
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """An evidence file stored with an item (award certificate, project approval …)."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    object_key: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    mime: Mapped[str] = mapped_column(String(120))
+    original_filename: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Recognition(Base):
+    """A paper's award or publication."""
+
+    __tablename__ = "recognitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(20))
+    grade: Mapped[int | None]
+    date: Mapped[date]
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="recognitions")
+    evidence: Mapped[Attachment | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what to an item, when and why (selection, return, deletion …)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+
+class IndexOutbox(Base):
+    """Items whose search-index entry must be (re)written or removed; drained by one writer."""
+
+    __tablename__ = "index_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,37 @@
+"""The credit-hour rules (学时认定): pure Python, no Flask, SQLAlchemy, minio or Whoosh.
+
+- ``load_rules`` / ``Rules`` / ``RulesError``: the school's rules file over the defaults;
+- ``decide_teacher``: one teacher's items → the register of decisions and hours per year;
+- ``count_chars``: 字数 as Word/WPS count it; ``minhash`` / ``similarity``: near-duplicates.
+"""
+
+from .charcount import count_chars
+from .config import LimitGroup, Rules, RulesError, load_rules
+from .engine import academic_year, cycle_years, decide_teacher, describe_recognition, home_year
+from .facts import (
+    ALREADY_COUNTED,
+    AWAITING_SELECTION,
+    COUNTED,
+    DUPLICATE,
+    KINDS,
+    MISSING_METADATA,
+    NEEDS_REVIEW,
+    NO_RECOGNITION,
+    OVER_ANNUAL_LIMIT,
+    RETURNED,
+    TOO_SHORT,
+    Decision,
+    ItemFacts,
+    Recognition,
+    TeacherRegister,
+    YearResult,
+)
+from .fingerprint import minhash, similarity
+
+__all__ = [
+    "ALREADY_COUNTED", "AWAITING_SELECTION", "COUNTED", "DUPLICATE", "KINDS", "MISSING_METADATA",
+    "NEEDS_REVIEW", "NO_RECOGNITION", "OVER_ANNUAL_LIMIT", "RETURNED", "TOO_SHORT",
+    "Decision", "ItemFacts", "LimitGroup", "Recognition", "Rules", "RulesError",
+    "TeacherRegister", "YearResult", "academic_year", "count_chars", "cycle_years",
+    "decide_teacher", "describe_recognition", "home_year", "load_rules", "minhash", "similarity",
+]

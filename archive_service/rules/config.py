@@ -1,0 +1,468 @@
+"""The school's credit-hour rules: defaults from ``default_rules.toml`` plus the school's overrides.
+
+``load_rules(path)`` reads the packaged defaults, deep-merges the school's file (which holds only
+the keys it changes), validates every value and returns a frozen ``Rules`` tree.  Any problem
+raises ``RulesError`` with a Chinese message naming the file and the line of the offending key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .facts import KINDS
+
+LEVELS = ("school", "county", "city", "provincial", "national")
+PROJECT_LEVELS = ("county", "city", "provincial", "national")
+PROJECT_ROLES = ("host", "lead_writer", "participant")
+LIMIT_KEYS = ("name", "rule", "kinds", "per_year")
+DEFAULT_NAME = "默认规则 default_rules.toml"
+
+Path_ = tuple[str, ...]
+
+
+class RulesError(Exception):
+    """The rules file is unreadable, malformed or holds a wrong value (Chinese message)."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+
+
+# --------------------------------------------------------------------------- the Rules tree
+
+
+@dataclass(frozen=True)
+class LengthKindRules:
+    """reflection, lesson_design: a minimum 字数 and fixed hours."""
+
+    rule: str
+    min_chars: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class UnitDesignRules:
+    rule: str
+    min_chars_per_lesson: int
+    hours: float
+    requires_courseware: bool
+
+
+@dataclass(frozen=True)
+class PaperRules:
+    rule: str
+    min_chars: int
+    min_award_level: str
+    award_hours: tuple[float, ...]  # index 0 = 一等奖
+    publication_hours: tuple[tuple[str, float], ...]  # (level, hours), by LEVELS order
+
+    def award_hours_for(self, level: str, grade: int | None) -> float:
+        """Hours of an award; 0 below the minimum level or for an unknown grade."""
+        if level not in LEVELS or LEVELS.index(level) < LEVELS.index(self.min_award_level):
+            return 0.0
+        if not isinstance(grade, int) or not 1 <= grade <= len(self.award_hours):
+            return 0.0
+        return self.award_hours[grade - 1]
+
+    def publication_hours_for(self, level: str) -> float:
+        return dict(self.publication_hours).get(level, 0.0)
+
+
+@dataclass(frozen=True)
+class LectureRules:
+    rule: str
+    hours_per_session_hour: float
+    in_school_expert_factor: float
+
+
+@dataclass(frozen=True)
+class ProjectRules:
+    rule: str
+    hours: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]  # level → (role, hours)
+
+    def hours_for(self, level: str, role: str) -> float:
+        return dict(dict(self.hours).get(level, ())).get(role, 0.0)
+
+
+@dataclass(frozen=True)
+class LimitGroup:
+    key: str  # the TOML table name, e.g. "design"
+    name: str  # Chinese, e.g. "教学设计成果"
+    rule: str
+    kinds: tuple[str, ...]
+    per_year: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything the engine and the services need to know about the school's rules."""
+
+    year_start_month: int
+    year_start_day: int
+    annual_target_hours: float
+    cycle_target_hours: float
+    cycle_length_years: int
+    first_cycle_start_year: int
+    count_cjk_punctuation: bool
+    near_duplicate_threshold: float
+    selection_required: tuple[str, ...]
+    selection_rule: str
+    inspectors_may_review: bool
+    reflection: LengthKindRules
+    lesson_design: LengthKindRules
+    unit_design: UnitDesignRules
+    paper: PaperRules
+    lecture_notes: LectureRules
+    research_project: ProjectRules
+    limit_groups: tuple[LimitGroup, ...]  # sorted by key
+    sources: tuple[str, ...] = (DEFAULT_NAME,)
+
+    def group_of(self, kind: str) -> LimitGroup | None:
+        """The limit group a kind belongs to (None: no per-year limit)."""
+        return next((g for g in self.limit_groups if kind in g.kinds), None)
+
+    def needs_selection(self, kind: str) -> bool:
+        return kind in self.selection_required
+
+    def rule_of(self, kind: str) -> str:
+        return getattr(self, kind).rule
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+@dataclass(frozen=True)
+class _Source:
+    name: str
+    text: str
+    data: dict[str, Any]
+
+
+def _parse(name: str, text: str) -> _Source:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(name, text, exc) from None
+    return _Source(name, text, data)
+
+
+def _syntax_error(name: str, text: str, exc: tomllib.TOMLDecodeError) -> RulesError:
+    message = str(exc)
+    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    detail = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+    if found:
+        line = int(found[1])
+        where = f"第 {line} 行第 {found[2]} 列"
+    else:
+        line = max(1, len(text.splitlines()))
+        where = f"第 {line} 行（文件末尾）"
+    return RulesError(f"规则文件 {name} {where}有 TOML 语法错误：{detail}", name, line)
+
+
+def _read_override(path: Path) -> _Source:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RulesError(f"无法读取规则文件 {name}：{exc.strerror or exc}", name) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RulesError(f"规则文件 {name} 第 {line} 行不是 UTF-8 编码的文字，请以 UTF-8 保存",
+                         name, line) from None
+    return _parse(name, text)
+
+
+def _default_source() -> _Source:
+    text = resources.files(__package__).joinpath("default_rules.toml").read_text("utf-8")
+    return _parse(DEFAULT_NAME, text)
+
+
+# --------------------------------------------------------------------------- locating keys
+
+_HEADER = re.compile(r"\s*\[\[?\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
+_ONE_KEY = r""""[^"]*"|'[^']*'|[A-Za-z0-9_\-]+"""
+_KEY = re.compile(rf"\s*((?:{_ONE_KEY})(?:\s*\.\s*(?:{_ONE_KEY}))*)\s*=")
+_PART = re.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_\-]+)""")
+
+
+def _split_key(dotted: str) -> Path_:
+    return tuple(a or b or c for a, b, c in _PART.findall(dotted))
+
+
+def find_key_line(text: str, path: Path_) -> int | None:
+    """The line (1-based) that defines ``path`` or the nearest enclosing key or table header."""
+    header: Path_ = ()
+    best_len, best_line = 0, None
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        if match := _HEADER.match(line):
+            header = _split_key(match[1])
+            candidate = header
+        elif match := _KEY.match(line):
+            candidate = header + _split_key(match[1])
+        else:
+            continue
+        if candidate == path[: len(candidate)] and len(candidate) > best_len:
+            best_len, best_line = len(candidate), number
+    return best_line
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _allowed_keys(path: Path_, default: dict[str, Any]) -> tuple[str, ...] | None:
+    """The keys a table at ``path`` may hold (None: only those of the defaults)."""
+    if path == ("limits",):
+        return tuple(sorted(set(default) | {"*"}))
+    if len(path) == 2 and path[0] == "limits":
+        return LIMIT_KEYS
+    if path == ("kinds", "paper", "publication_hours"):
+        return LEVELS
+    if path == ("kinds", "research_project", "hours"):
+        return PROJECT_LEVELS
+    if path[:3] == ("kinds", "research_project", "hours") and len(path) == 4:
+        return PROJECT_ROLES
+    return None
+
+
+def _merge(default: dict[str, Any], override: dict[str, Any], path: Path_,
+           src: _Source) -> dict[str, Any]:
+    allowed = _allowed_keys(path, default)
+    merged = dict(default)
+    for key, value in override.items():
+        here = path + (key,)
+        known = key in default or (allowed is not None and (key in allowed or "*" in allowed))
+        if not known:
+            _fail(src, here, "是未知的设置项（拼写错误？）"
+                  + (f"，可用的有：{', '.join(sorted(default))}" if default else ""))
+        base = default.get(key)
+        if isinstance(value, dict) != isinstance(base, dict) and base is not None:
+            _fail(src, here, "应为表（[section]）" if isinstance(base, dict) else "不应是表")
+        merged[key] = _merge(base or {}, value, here, src) if isinstance(value, dict) else value
+    return merged
+
+
+def _fail(src: _Source, path: Path_, problem: str) -> NoReturn:
+    line = find_key_line(src.text, path)
+    where = f"规则文件 {src.name} 第 {line} 行" if line else f"规则文件 {src.name}"
+    raise RulesError(f"{where}：{'.'.join(path)} {problem}", src.name, line)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Reader:
+    """Reads typed values from the merged tree, blaming the file each value came from."""
+
+    def __init__(self, merged: dict[str, Any], default: _Source, override: _Source | None):
+        self.merged = merged
+        self.default = default
+        self.override = override
+
+    def source_of(self, path: Path_) -> _Source:
+        if self.override is not None and _lookup(self.override.data, path) is not _MISSING:
+            return self.override
+        return self.default
+
+    def fail(self, path: Path_, problem: str) -> NoReturn:
+        _fail(self.source_of(path), path, problem)
+
+    def raw(self, path: Path_) -> Any:
+        value = _lookup(self.merged, path)
+        if value is _MISSING:
+            self.fail(path[:-1], f"缺少设置项 {path[-1]}")
+        return value
+
+    def integer(self, path: Path_, low: int, high: int | None = None) -> int:
+        value = self.raw(path)
+        if not isinstance(value, int) or isinstance(value, bool) or value < low or (
+                high is not None and value > high):
+            span = f"{low} 到 {high} 之间的整数" if high is not None else f"不小于 {low} 的整数"
+            self.fail(path, f"应为{span}，实际为 {value!r}")
+        return value
+
+    def number(self, path: Path_, *, allow_zero: bool = False, high: float | None = None) -> float:
+        value = self.raw(path)
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and (value < 0 or (value == 0 and not allow_zero) or (high and value > high)):
+            ok = False
+        if not ok:
+            span = "不小于 0 的数" if allow_zero else "大于 0 的数"
+            self.fail(path, f"应为{span}{f'（不超过 {high:g}）' if high else ''}，实际为 {value!r}")
+        return float(value)
+
+    def boolean(self, path: Path_) -> bool:
+        value = self.raw(path)
+        if not isinstance(value, bool):
+            self.fail(path, f"应为 true 或 false，实际为 {value!r}")
+        return value
+
+    def text(self, path: Path_) -> str:
+        value = self.raw(path)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(path, f"应为非空字符串，实际为 {value!r}")
+        return value.strip()
+
+    def choice(self, path: Path_, choices: tuple[str, ...]) -> str:
+        value = self.raw(path)
+        if value not in choices:
+            self.fail(path, f"只能是 {' / '.join(choices)} 之一，实际为 {value!r}")
+        return value
+
+    def kinds(self, path: Path_) -> tuple[str, ...]:
+        value = self.raw(path)
+        if not isinstance(value, list) or any(k not in KINDS for k in value):
+            self.fail(path, f"应为成果类型的列表（{', '.join(KINDS)}），实际为 {value!r}")
+        if len(set(value)) != len(value):
+            self.fail(path, f"有重复的成果类型：{value!r}")
+        return tuple(value)
+
+    def hours_list(self, path: Path_) -> tuple[float, ...]:
+        value = self.raw(path)
+        if not isinstance(value, list) or not value or any(
+                not isinstance(v, int | float) or isinstance(v, bool) or v < 0 for v in value):
+            self.fail(path, f"应为不小于 0 的数的列表（依次为一、二、三等奖），实际为 {value!r}")
+        return tuple(float(v) for v in value)
+
+    def table(self, path: Path_) -> dict[str, Any]:
+        value = self.raw(path)
+        if not isinstance(value, dict):
+            self.fail(path, "应为表（[section]）")
+        return value
+
+
+_MISSING = object()
+
+
+def _lookup(tree: dict[str, Any], path: Path_) -> Any:
+    node: Any = tree
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return _MISSING
+        node = node[key]
+    return node
+
+
+def _year_start(r: _Reader) -> tuple[int, int]:
+    month = r.integer(("year", "start_month"), 1, 12)
+    day = r.integer(("year", "start_day"), 1, 31)
+    try:
+        date(2001, month, day)
+    except ValueError:
+        r.fail(("year", "start_day"), f"不是 {month} 月的有效日期：{day}")
+    return month, day
+
+
+def _length_kind(r: _Reader, kind: str) -> LengthKindRules:
+    base = ("kinds", kind)
+    return LengthKindRules(rule=r.text(base + ("rule",)),
+                           min_chars=r.integer(base + ("min_chars",), 0),
+                           hours=r.number(base + ("hours",)))
+
+
+def _unit(r: _Reader) -> UnitDesignRules:
+    base = ("kinds", "unit_design")
+    return UnitDesignRules(rule=r.text(base + ("rule",)),
+                           min_chars_per_lesson=r.integer(base + ("min_chars_per_lesson",), 0),
+                           hours=r.number(base + ("hours",)),
+                           requires_courseware=r.boolean(base + ("requires_courseware",)))
+
+
+def _paper(r: _Reader) -> PaperRules:
+    base = ("kinds", "paper")
+    publication = r.table(base + ("publication_hours",))
+    return PaperRules(
+        rule=r.text(base + ("rule",)),
+        min_chars=r.integer(base + ("min_chars",), 0),
+        min_award_level=r.choice(base + ("min_award_level",), LEVELS),
+        award_hours=r.hours_list(base + ("award_hours",)),
+        publication_hours=tuple(
+            (level, r.number(base + ("publication_hours", level), allow_zero=True))
+            for level in LEVELS if level in publication),
+    )
+
+
+def _lecture(r: _Reader) -> LectureRules:
+    base = ("kinds", "lecture_notes")
+    return LectureRules(rule=r.text(base + ("rule",)),
+                        hours_per_session_hour=r.number(base + ("hours_per_session_hour",)),
+                        in_school_expert_factor=r.number(base + ("in_school_expert_factor",)))
+
+
+def _project(r: _Reader) -> ProjectRules:
+    base = ("kinds", "research_project")
+    table = r.table(base + ("hours",))
+    levels = []
+    for level in PROJECT_LEVELS:
+        if level not in table:
+            continue
+        roles = r.table(base + ("hours", level))
+        levels.append((level, tuple(
+            (role, r.number(base + ("hours", level, role), allow_zero=True))
+            for role in PROJECT_ROLES if role in roles)))
+    return ProjectRules(rule=r.text(base + ("rule",)), hours=tuple(levels))
+
+
+def _limit_groups(r: _Reader) -> tuple[LimitGroup, ...]:
+    groups = []
+    owner: dict[str, str] = {}
+    for key in sorted(r.table(("limits",))):
+        base = ("limits", key)
+        table = r.table(base)
+        per_year = r.integer(base + ("per_year",), 1)
+        kinds = r.kinds(base + ("kinds",))
+        for kind in kinds:
+            if kind in owner:
+                r.fail(base + ("kinds",), f"中的 {kind} 已属于限额组 limits.{owner[kind]}，"
+                       "一种成果只能属于一个限额组")
+            owner[kind] = key
+        name = r.text(base + ("name",)) if "name" in table else key
+        rule = r.text(base + ("rule",)) if "rule" in table else f"每学年每人限{per_year}篇"
+        groups.append(LimitGroup(key=key, name=name, rule=rule, kinds=kinds, per_year=per_year))
+    return tuple(groups)
+
+
+def _build(r: _Reader, sources: tuple[str, ...]) -> Rules:
+    month, day = _year_start(r)
+    return Rules(
+        year_start_month=month,
+        year_start_day=day,
+        annual_target_hours=r.number(("targets", "annual_hours")),
+        cycle_target_hours=r.number(("targets", "cycle_hours")),
+        cycle_length_years=r.integer(("targets", "cycle_length_years"), 1, 50),
+        first_cycle_start_year=r.integer(("targets", "first_cycle_start_year"), 1900, 2200),
+        count_cjk_punctuation=r.boolean(("counting", "count_cjk_punctuation")),
+        near_duplicate_threshold=r.number(("counting", "near_duplicate_threshold"), high=1.0),
+        selection_required=r.kinds(("selection", "selection_required")),
+        selection_rule=r.text(("selection", "rule")),
+        inspectors_may_review=r.boolean(("selection", "inspectors_may_review")),
+        reflection=_length_kind(r, "reflection"),
+        lesson_design=_length_kind(r, "lesson_design"),
+        unit_design=_unit(r),
+        paper=_paper(r),
+        lecture_notes=_lecture(r),
+        research_project=_project(r),
+        limit_groups=_limit_groups(r),
+        sources=sources,
+    )
+
+
+def load_rules(override_path: Path | None = None) -> Rules:
+    """The packaged defaults, deep-merged with the school's file at ``override_path`` if given."""
+    default = _default_source()
+    override = _read_override(Path(override_path)) if override_path is not None else None
+    merged = default.data
+    if override is not None:
+        merged = _merge(default.data, override.data, (), override)
+    sources = (default.name,) + ((override.name,) if override else ())
+    return _build(_Reader(merged, default, override), sources)

@@ -1,0 +1,107 @@
+"""Evidence stored with an item: paper recognitions with certificate scans, project documents."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage import ObjectStore, StorageError, object_key_for
+
+from ..errors import AppError, Forbidden
+from ..models import Attachment, AuditEvent, IndexOutbox, Item, Recognition, User
+from .items import StagedFile, UnitOfWork, key_in_use
+from .metadata import validate_recognition
+from .scope import can_see_teacher
+
+EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
+                  b"\x89PNG\r\n\x1a\n": "image/png"}
+PURPOSES = {"certificate": "获奖证书/发表证明", "approval": "课题立项批准文件",
+            "conclusion": "课题结题批准文件", "other": "其他证明材料"}
+
+
+def sniff_evidence(staged: StagedFile) -> str:
+    with staged.path.open("rb") as fh:
+        head = fh.read(16)
+    for magic, mime in EVIDENCE_TYPES.items():
+        if head.startswith(magic):
+            return mime
+    raise AppError("unsupported_type", "证明材料只接受 PDF、JPG 或 PNG 文件（如证书扫描件、照片）。", 415)
+
+
+def require_editor(actor: User, item: Item) -> None:
+    if actor.id == item.owner_id:
+        return
+    if actor.role == "admin" and can_see_teacher(actor, item.owner):
+        return
+    raise Forbidden("只有成果的作者或本校管理员可以添加证明材料。")
+
+
+def _attach(session: Session, item: Item, staged: StagedFile, key: str, mime: str,
+            purpose: str) -> Attachment:
+    att = Attachment(item_id=item.id, purpose=purpose, object_key=key, sha256=staged.sha256,
+                     size=staged.size, mime=mime, original_filename=staged.filename)
+    session.add(att)
+    session.flush()
+    return att
+
+
+def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
+                 recognition: dict[str, Any] | None, staged: StagedFile | None,
+                 purpose: str = "certificate") -> dict[str, int | None]:
+    """Add a recognition and/or an evidence file in one transaction."""
+    if purpose not in PURPOSES:
+        raise AppError("invalid_purpose", f"材料用途只能是：{'、'.join(PURPOSES)}。")
+    key = mime = None
+    try:
+        rec = validate_recognition(recognition) if recognition is not None else None
+        if staged is not None:
+            mime = sniff_evidence(staged)
+            key = object_key_for(staged.sha256, prefix="evidence")
+            try:
+                store.put_file(key, staged.path, content_type=mime, sha256_hex=staged.sha256)
+            except StorageError as exc:
+                raise AppError("storage_unavailable", "文件存储服务暂时不可用，请稍后重试。", 503) from exc
+        with uow() as session:
+            item = session.get(Item, item_id)
+            if item is None or item.deleted_at is not None:
+                raise AppError("not_found", "没有找到该成果。", 404)
+            require_editor(actor, item)
+            att = _attach(session, item, staged, key, mime, purpose) if staged and key and mime \
+                else None
+            rec_id = _record(session, actor, item, rec, att, purpose)
+            return {"recognition_id": rec_id, "attachment_id": att.id if att else None}
+    except BaseException:
+        if key:
+            with uow() as session:
+                if not key_in_use(session, key):
+                    store.delete(key)
+        raise
+    finally:
+        if staged is not None:
+            staged.discard()
+
+
+def _record(session: Session, actor: User, item: Item, rec: dict[str, Any] | None,
+            att: Attachment | None, purpose: str) -> int | None:
+    rec_id = None
+    if rec is not None:
+        if item.kind != "paper":
+            raise AppError("not_a_paper", "只有论文或报告可以登记获奖或发表。")
+        row = Recognition(item_id=item.id, type=rec["type"], level=rec["level"],
+                          grade=rec["grade"], date=date.fromisoformat(rec["date"]),
+                          evidence_id=att.id if att else None)
+        session.add(row)
+        session.flush()
+        rec_id = row.id
+        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="add_recognition",
+                               details=rec))
+    if att is not None:
+        if purpose == "approval" and item.kind == "research_project":
+            item.details = {**item.details, "has_approval_document": True}
+        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="add_attachment",
+                               details={"purpose": purpose, "filename": att.original_filename}))
+    session.add(IndexOutbox(item_id=item.id))
+    session.flush()
+    return rec_id

@@ -1,0 +1,103 @@
+"""Full-text search within the user's scope; hits are re-checked against the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from indexing import QueryError, SearchFilters, SearchIndex
+
+from ..errors import AppError
+from ..models import Item, User
+from .accounts import find_school
+from .register import decide, item_decision
+from .scope import all_schools, item_filter
+
+PER_PAGE = 20
+MAX_SCAN = 2000  # hits examined when filtering by decision
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    kind: str = ""
+    year: str = ""
+    school: str = ""
+    teacher: str = ""
+    decision: str = ""
+    page: int = 1
+
+
+def _scope_filters(session: Session, actor: User, req: SearchRequest) -> SearchFilters | None:
+    """Filters for the index, or None when the request is outside the user's scope."""
+    school_ids: tuple[int, ...] = ()
+    owner_ids: tuple[int, ...] = ()
+    if actor.role == "teacher":
+        owner_ids = (actor.id,)
+    elif not all_schools(actor):
+        school_ids = (actor.school_id,) if actor.school_id else (-1,)
+    if req.school:
+        school = find_school(session, req.school)
+        if school is None or (school_ids and school.id not in school_ids):
+            return None
+        if actor.role == "teacher" and school.id != actor.school_id:
+            return None
+        school_ids = (school.id,)
+    if req.teacher:
+        cond = User.username == req.teacher
+        if req.teacher.isdigit():
+            cond = cond | (User.id == int(req.teacher))
+        teacher_ids = tuple(session.scalars(select(User.id).where(cond)))
+        owner_ids = tuple(set(teacher_ids) & set(owner_ids)) if owner_ids else teacher_ids
+        if not owner_ids:
+            return None
+    return SearchFilters(kinds=(req.kind,) if req.kind else (),
+                         years=(req.year,) if req.year else (),
+                         school_ids=school_ids, owner_ids=owner_ids)
+
+
+def search(session: Session, index: SearchIndex, settings: Any, actor: User,
+           req: SearchRequest) -> dict[str, Any]:
+    filters = _scope_filters(session, actor, req)
+    if filters is None:
+        return {"total": 0, "page": req.page, "per_page": PER_PAGE, "hits": []}
+    page = max(1, req.page)
+    try:
+        if req.decision:
+            result = index.search(req.q, filters, page=1, per_page=MAX_SCAN, snippets=False)
+        else:
+            result = index.search(req.q, filters, page=page, per_page=PER_PAGE)
+    except QueryError as exc:
+        raise AppError("bad_query", str(exc)) from exc
+    hits = list(result.hits)
+    items = {i.id: i for i in session.scalars(select(Item).where(
+        Item.id.in_([h.item_id for h in hits]), Item.deleted_at.is_(None), item_filter(actor)))}
+    registers = decide(session, settings, select(User.id).where(
+        User.id.in_({i.owner_id for i in items.values()})))
+    rows = []
+    for hit in hits:
+        item = items.get(hit.item_id)
+        if item is None:
+            continue  # deleted or out of scope since it was indexed
+        decision = item_decision(registers.get(item.owner_id), item.id, item.academic_year)
+        if req.decision and (decision is None or decision.code != req.decision):
+            continue
+        rows.append((hit, item, decision))
+    total = result.total - (len(hits) - len(rows)) if not req.decision else len(rows)
+    if req.decision:
+        rows = rows[(page - 1) * PER_PAGE: page * PER_PAGE]
+        snippets = {h.item_id: h.snippet_html for h in index.search(
+            req.q, SearchFilters(owner_ids=tuple({i.owner_id for _, i, _ in rows}) or (-1,)),
+            per_page=MAX_SCAN).hits if h.item_id in {i.id for _, i, _ in rows}}
+    else:
+        snippets = {h.item_id: h.snippet_html for h, _, _ in rows}
+    return {"total": total, "page": page, "per_page": PER_PAGE, "hits": [
+        {"id": item.id, "title": item.title, "teacher": item.owner.name,
+         "school": item.owner.school.name if item.owner.school else None,
+         "kind": item.kind, "academic_year": item.academic_year, "score": round(hit.score, 4),
+         "snippet_html": snippets.get(item.id, ""),
+         "decision": decision.code if decision else None}
+        for hit, item, decision in rows]}

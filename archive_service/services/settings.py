@@ -1,0 +1,36 @@
+"""The settings services need, built once from the Flask config and the school's rules file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..rules import Rules, academic_year, load_rules
+
+
+@dataclass(frozen=True)
+class Settings:
+    rules: Rules
+    ocr_enabled: bool
+    max_ocr_pages: int
+    max_upload_bytes: int
+
+    def year_of(self, when: date) -> str:
+        """The academic-year label of a date, by the school's year start."""
+        return academic_year(when, self.rules.year_start_month, self.rules.year_start_day)
+
+    @property
+    def inspectors_may_review(self) -> bool:
+        return self.rules.inspectors_may_review
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Settings:
+        rules_file = config.get("RULES_FILE") or None
+        return cls(
+            rules=load_rules(Path(rules_file) if rules_file else None),
+            ocr_enabled=bool(config.get("OCR_ENABLED", True)),
+            max_ocr_pages=int(config.get("MAX_OCR_PAGES", 30)),
+            max_upload_bytes=int(config.get("MAX_UPLOAD_MB", 50)) * 1024 * 1024,
+        )

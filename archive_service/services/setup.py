@@ -1,0 +1,41 @@
+"""Database creation and migration (Alembic), and the first admin account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, func, select
+
+from ..db import db
+from ..models import User
+from .accounts import add_user, generate_password
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def initialise() -> str | None:
+    """Migrate; create the admin account if there is no user. Returns its password once."""
+    migrate(db.engine)
+    with db.transaction() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return None
+        password = generate_password()
+        add_user(session, username="admin", name="系统管理员", role="admin", password=password)
+        return password

@@ -1,0 +1,70 @@
+"""Plain-dict views of items for the API and the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Attachment, Item, ItemVersion, User
+from ..rules import TeacherRegister
+from .register import decide, decision_dict, item_decision, selection_state
+from .settings import Settings
+
+
+def registers_for(session: Session, settings: Settings, owner_ids: set[int]
+                  ) -> dict[int, TeacherRegister]:
+    if not owner_ids:
+        return {}
+    return decide(session, settings, select(User.id).where(User.id.in_(owner_ids)))
+
+
+def item_dict(item: Item, register: TeacherRegister | None) -> dict[str, Any]:
+    version = item.current_version
+    assert version is not None
+    details = dict(item.details)
+    if item.kind == "paper":
+        details["recognitions"] = [
+            {"id": r.id, "type": r.type, "level": r.level, "grade": r.grade,
+             "date": r.date.isoformat(), "evidence_id": r.evidence_id}
+            for r in item.recognitions
+        ]
+    return {
+        "id": item.id, "kind": item.kind, "subtype": item.subtype, "title": item.title,
+        "owner": {"id": item.owner.id, "name": item.owner.name, "username": item.owner.username,
+                  "school": item.owner.school.name if item.owner.school else None},
+        "completion_date": item.completion_date.isoformat(),
+        "academic_year": item.academic_year,
+        "char_count": version.char_count, "count_from_ocr": version.from_ocr,
+        "count_confirmed": version.count_confirmed,
+        "original_filename": version.original_filename, "sha256": version.sha256,
+        "size": version.size, "mime": version.mime, "version": version.number,
+        "warnings": list(version.warnings or []),
+        "metadata": details,
+        "selection": selection_state(item.selected_version_id, item.current_version_id,
+                                     item.return_reason),
+        "return_reason": item.return_reason,
+        "teacher_preferred": item.teacher_preferred,
+        "decision": decision_dict(item_decision(register, item.id, item.academic_year)),
+        "created_at": item.created_at.isoformat(timespec="seconds"),
+    }
+
+
+def items_dicts(session: Session, settings: Settings, items: list[Item]) -> list[dict[str, Any]]:
+    registers = registers_for(session, settings, {i.owner_id for i in items})
+    return [item_dict(i, registers.get(i.owner_id)) for i in items]
+
+
+def one_item_dict(session: Session, settings: Settings, item: Item) -> dict[str, Any]:
+    return items_dicts(session, settings, [item])[0]
+
+
+def versions(session: Session, item: Item) -> list[ItemVersion]:
+    return list(session.scalars(select(ItemVersion).where(ItemVersion.item_id == item.id)
+                                .order_by(ItemVersion.number)))
+
+
+def attachments(session: Session, item: Item) -> list[Attachment]:
+    return list(session.scalars(select(Attachment).where(Attachment.item_id == item.id)
+                                .order_by(Attachment.id)))

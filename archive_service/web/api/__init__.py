@@ -1,0 +1,50 @@
+"""JSON API under /api/v1, authenticated with ``Authorization: Bearer <token>``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, g, request
+
+from ...db import db
+from ...errors import AppError
+from ...models import User
+from ...services.accounts import user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def actor() -> User:
+    return g.api_user
+
+
+def token_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AppError("unauthorized", "缺少访问令牌：请在请求头中加入 Authorization: Bearer <令牌>。",
+                           401)
+        user = user_for_token(db.session, token.strip())
+        if user is None:
+            raise AppError("unauthorized", "访问令牌无效或已停用，请重新申请令牌。", 401)
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None and request.form:
+        data = request.form.to_dict()
+    if not isinstance(data, dict):
+        raise AppError("bad_request", "请求体应为 JSON 对象。")
+    return data
+
+
+from . import accounts, items, openapi, register  # noqa: E402,F401

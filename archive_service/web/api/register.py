@@ -1,0 +1,57 @@
+"""The hours register as JSON, XLSX and CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from ...db import db
+from ...extensions import archive
+from ...services.export import register_csv, register_xlsx
+from ...services.reports import RegisterRequest, register_for
+from ..common import content_disposition
+from . import actor, bp, token_required
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _request() -> RegisterRequest:
+    args = request.args
+    return RegisterRequest(year=args.get("year", ""), school=args.get("school", ""),
+                           teacher=args.get("teacher", ""), subject=args.get("subject", ""))
+
+
+@bp.get("/register")
+@token_required
+def get_register() -> Any:
+    return jsonify(register_for(db.session, archive.settings, actor(), _request()))
+
+
+def _years(req: RegisterRequest) -> list[dict[str, Any]]:
+    """One register per requested year (``year`` may list several, comma-separated)."""
+    years = [y.strip() for y in req.year.split(",") if y.strip()] or [""]
+    return [register_for(db.session, archive.settings, actor(),
+                         RegisterRequest(year=y, school=req.school, teacher=req.teacher,
+                                         subject=req.subject)) for y in years]
+
+
+@bp.get("/register.xlsx")
+@token_required
+def get_register_xlsx() -> Any:
+    registers = _years(_request())
+    body = register_xlsx(registers)
+    response = Response(body, mimetype=XLSX)
+    response.headers["Content-Disposition"] = content_disposition(
+        f"学时登记表_{registers[0]['year']}.xlsx")
+    return response
+
+
+@bp.get("/register.csv")
+@token_required
+def get_register_csv() -> Any:
+    registers = _years(_request())
+    response = Response(register_csv(registers), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = content_disposition(
+        f"学时登记表_{registers[0]['year']}.csv")
+    return response

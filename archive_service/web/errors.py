@@ -1,0 +1,51 @@
+"""Errors: JSON ``{"error": {"code", "message"}}`` under /api, a Chinese page elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..errors import AppError
+
+HTTP_MESSAGES = {
+    400: "请求有误。", 401: "请先登录。", 403: "您没有权限访问该页面。", 404: "页面不存在。",
+    405: "不支持该请求方法。", 413: "上传的文件太大。", 500: "服务器内部错误，请联系管理员。",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(error: AppError) -> Any:
+    if _wants_json():
+        return jsonify(error.to_dict()), error.status
+    return render_template("errors/error.html", error=error), error.status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(error: AppError) -> Any:
+        return _render(error)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> Any:
+        return _render(AppError("csrf", "表单已过期或来源不明，请刷新页面后重新提交。", 400))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error: RequestEntityTooLarge) -> Any:
+        mb = app.config["MAX_UPLOAD_MB"]
+        return _render(AppError("too_large", f"文件超过 {mb} MB 的上限。请压缩或拆分后再上传。", 413))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        code = error.code or 500
+        return _render(AppError(f"http_{code}", HTTP_MESSAGES.get(code, "请求无法完成。"), code))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        app.logger.exception("未处理的错误")
+        return _render(AppError("internal", HTTP_MESSAGES[500], 500))

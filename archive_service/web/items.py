@@ -1,0 +1,155 @@
+"""One item's page and the actions on it, for every role in scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy.orm import Session
+
+from ..db import db
+from ..errors import AppError
+from ..extensions import archive
+from ..models import Attachment, Item
+from ..services import evidence, review
+from ..services import items as item_service
+from ..services.metadata import KIND_NAMES, LEVEL_NAMES
+from ..services.scope import visible_item
+from ..services.views import attachments, one_item_dict, versions
+from .auth import me
+from .common import file_response, staged_upload
+
+bp = Blueprint("items", __name__, url_prefix="/items")
+
+
+@bp.get("/<int:item_id>")
+@login_required
+def detail(item_id: int) -> Any:
+    item = visible_item(db.session, me(), item_id)
+    settings = archive.settings
+    data = one_item_dict(db.session, settings, item)
+    may_review = me().role == "admin" or (me().role == "inspector"
+                                          and settings.inspectors_may_review)
+    return render_template(
+        "items/detail.html", item=data, versions=versions(db.session, item),
+        attachments=attachments(db.session, item), history=review.history(db.session, item),
+        kinds=KIND_NAMES, levels=LEVEL_NAMES, may_review=may_review,
+        needs_selection=item.kind in settings.rules.selection_required,
+        is_owner=item.owner_id == me().id, uploaded=request.args.get("uploaded"))
+
+
+@bp.get("/<int:item_id>/original")
+@login_required
+def original(item_id: int) -> Any:
+    item = visible_item(db.session, me(), item_id)
+    version = item.current_version
+    if (number := request.args.get("version", "")).isdigit():
+        version = next((v for v in versions(db.session, item) if v.number == int(number)), None)
+    if version is None:
+        raise AppError("not_found", "该版本不存在。", 404)
+    inline = request.args.get("inline") == "1" and version.mime == "application/pdf"
+    return file_response(version.object_key, version.original_filename, version.mime,
+                         version.size, inline=inline)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int) -> Any:
+    att = db.session.get(Attachment, attachment_id)
+    if att is None:
+        raise AppError("not_found", "没有找到该证明材料。", 404)
+    visible_item(db.session, me(), att.item_id)
+    return file_response(att.object_key, att.original_filename, att.mime, att.size)
+
+
+def _act(item_id: int, action: Callable[[Session, Item], None], done: str) -> Any:
+    """Run one write action on a visible item and come back to its page."""
+    visible_item(db.session, me(), item_id)
+    try:
+        with db.transaction() as session:
+            item = session.get(Item, item_id)
+            assert item is not None
+            action(session, item)
+        archive.sync_index()
+        flash(done, "info")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("items.detail", item_id=item_id))
+
+
+@bp.post("/<int:item_id>/selection")
+@login_required
+def selection(item_id: int) -> Any:
+    selected = request.form.get("selected") == "1"
+    return _act(item_id, lambda s, item: review.set_selection(
+        s, archive.settings, me(), item, selected, request.form.get("reason")),
+        "已筛选入册。" if selected else "已退回，教师将看到退回理由。")
+
+
+@bp.post("/<int:item_id>/confirm-count")
+@login_required
+def confirm_count(item_id: int) -> Any:
+    raw = request.form.get("char_count", "").replace(",", "").strip()
+    count = int(raw) if raw.isdigit() else None
+    return _act(item_id, lambda s, item: review.confirm_count(
+        s, archive.settings, me(), item, count), "字数已确认。")
+
+
+@bp.post("/<int:item_id>/preference")
+@login_required
+def preference(item_id: int) -> Any:
+    return _act(item_id, lambda s, item: review.set_preference(s, me(), item),
+                "已告知学校：您希望这一篇计入本学年。")
+
+
+@bp.post("/<int:item_id>/delete")
+@login_required
+def delete(item_id: int) -> Any:
+    visible_item(db.session, me(), item_id)
+    try:
+        with db.transaction() as session:
+            item = session.get(Item, item_id)
+            assert item is not None
+            item_service.soft_delete(session, me(), item)
+    except AppError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("items.detail", item_id=item_id))
+    archive.sync_index()
+    flash("已删除。", "info")
+    return redirect(url_for("auth.index"))
+
+
+@bp.post("/<int:item_id>/file")
+@login_required
+def replace(item_id: int) -> Any:
+    visible_item(db.session, me(), item_id)
+    try:
+        staged = staged_upload()
+        assert staged is not None
+        item_service.replace_file(db.transaction, archive.store, archive.settings, me(),
+                                  item_id, staged)
+        archive.sync_index()
+        flash("已上传新版本。已入册的旧版本保持不变，新版本需要学校重新筛选。", "info")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("items.detail", item_id=item_id))
+
+
+@bp.post("/<int:item_id>/recognitions")
+@login_required
+def add_recognition(item_id: int) -> Any:
+    visible_item(db.session, me(), item_id)
+    f = request.form
+    data = {"type": f.get("type"), "level": f.get("level"), "date": f.get("date")}
+    if f.get("type") == "award":
+        data["grade"] = f.get("grade")
+    try:
+        staged = staged_upload("evidence", required=False)
+        evidence.add_evidence(db.transaction, archive.store, me(), item_id, data, staged)
+        archive.sync_index()
+        flash("已登记。", "info")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("items.detail", item_id=item_id))

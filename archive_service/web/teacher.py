@@ -1,0 +1,91 @@
+"""Teacher pages: 我的成果, upload, 我的学时."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..db import db
+from ..errors import AppError
+from ..extensions import archive
+from ..models import Item
+from ..services import items as item_service
+from ..services.metadata import KIND_NAMES, SUBTYPES
+from ..services.register import current_year
+from ..services.reports import RegisterRequest, register_for
+from ..services.views import items_dicts
+from .auth import me, roles_required
+from .common import staged_upload
+
+bp = Blueprint("teacher", __name__, url_prefix="/my")
+
+
+@bp.get("/items")
+@roles_required("teacher")
+def my_items() -> Any:
+    rows = list(db.session.scalars(select(Item).where(
+        Item.owner_id == me().id, Item.deleted_at.is_(None))
+        .order_by(Item.completion_date.desc(), Item.id.desc())))
+    return render_template("teacher/items.html",
+                           items=items_dicts(db.session, archive.settings, rows))
+
+
+def _form_metadata(kind: str) -> dict[str, Any]:
+    """Typed metadata from the upload form's per-kind fields."""
+    f = request.form
+    if kind == "unit_design":
+        return {"lesson_count": f.get("lesson_count") or None,
+                "has_courseware": f.get("has_courseware") == "on"}
+    if kind == "lecture_notes":
+        return {"session_hours": f.get("session_hours") or None,
+                "in_school_expert": f.get("in_school_expert") == "on",
+                "session_date": f.get("session_date") or None}
+    if kind == "research_project":
+        return {"level": f.get("project_level") or None, "role": f.get("project_role") or None,
+                "approval_date": f.get("approval_date") or None,
+                "conclusion_date": f.get("conclusion_date") or None}
+    return {}
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@roles_required("teacher")
+def upload() -> Any:
+    if request.method == "GET":
+        return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
+                               today=date.today().isoformat(), form={})
+    kind = request.form.get("kind", "")
+    meta = {k: v for k, v in _form_metadata(kind).items() if v is not None}
+    form = item_service.ItemForm(
+        kind=kind, title=request.form.get("title", ""),
+        completion_date=request.form.get("completion_date", ""),
+        subtype=request.form.get("subtype", ""), metadata=meta,
+        prefer=request.form.get("prefer") == "on")
+    try:
+        item_service.validate_form(form)
+        staged = staged_upload()
+        assert staged is not None
+        item_id = item_service.upload(db.transaction, archive.store, archive.settings, me(),
+                                      form, staged)
+    except AppError as exc:
+        flash(exc.message, "error")
+        return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
+                               today=date.today().isoformat(), form=request.form), exc.status
+    archive.sync_index()
+    flash("上传成功。", "info")
+    return redirect(url_for("items.detail", item_id=item_id, uploaded=1))
+
+
+@bp.get("/hours")
+@roles_required("teacher")
+def my_hours() -> Any:
+    year = request.args.get("year") or current_year(archive.settings)
+    register = register_for(db.session, archive.settings, me(), RegisterRequest(year=year))
+    teacher = register["teachers"][0]
+    years = sorted({y for (y,) in db.session.execute(
+        select(Item.academic_year).where(Item.owner_id == me().id).distinct())} | {year},
+        reverse=True)
+    return render_template("teacher/hours.html", register=register, teacher=teacher,
+                           year=year, years=years, kinds=KIND_NAMES)

@@ -1,0 +1,439 @@
+"""storage/ against a real SeaweedFS started by ManagedSeaweedFS (no mocks)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import (
+    ManagedSeaweedFS,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    S3ObjectStore,
+    S3Settings,
+    StorageError,
+    find_weed,
+    object_key_for,
+)
+from storage.s3 import parse_endpoint
+from storage.seaweed import ADMIN_GRPC_OFFSET, PORT_FLAGS
+
+MIB = 1024 * 1024
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManagedSeaweedFS]:
+    server = ManagedSeaweedFS(tmp_path_factory.mktemp("storage-weed"), bucket="archive")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def settings(seaweed: ManagedSeaweedFS) -> S3Settings:
+    assert seaweed.settings is not None
+    return seaweed.settings
+
+
+@pytest.fixture()
+def store(settings: S3Settings) -> S3ObjectStore:
+    return S3ObjectStore.from_settings(settings)
+
+
+def write(path: Path, data: bytes) -> tuple[Path, str]:
+    path.write_bytes(data)
+    return path, hashlib.sha256(data).hexdigest()
+
+
+def gone(pid: int) -> bool:
+    """True once the process no longer exists (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+# -- pure helpers -------------------------------------------------------------------------
+
+
+def test_object_key_is_content_addressed() -> None:
+    digest = hashlib.sha256(b"x").hexdigest()
+    assert object_key_for(digest) == f"originals/{digest[:2]}/{digest[2:4]}/{digest}"
+    upper = object_key_for(digest.upper(), prefix="/v2/")
+    assert upper == f"v2/{digest[:2]}/{digest[2:4]}/{digest}"
+    with pytest.raises(ValueError):
+        object_key_for("abc")
+
+
+def test_parse_endpoint() -> None:
+    assert parse_endpoint("http://127.0.0.1:8333") == ("127.0.0.1:8333", False)
+    assert parse_endpoint("https://s3.example.org/") == ("s3.example.org", True)
+    assert parse_endpoint("s3.example.org:9000") == ("s3.example.org:9000", True)
+    assert parse_endpoint("127.0.0.1:8333", secure=False) == ("127.0.0.1:8333", False)
+    for bad in ("ftp://h:1", "http://h:1/path", "http://u:p@h:1"):
+        with pytest.raises(ValueError):
+            parse_endpoint(bad)
+    with pytest.raises(ValueError):
+        parse_endpoint("http://h:1", secure=True)
+
+
+def test_store_satisfies_protocol(store: S3ObjectStore) -> None:
+    assert isinstance(store, ObjectStore)
+    assert "secret" not in repr(store) and store.endpoint.startswith("http://127.0.0.1:")
+
+
+# -- object operations --------------------------------------------------------------------
+
+
+def test_roundtrip_with_chinese_key(store: S3ObjectStore, tmp_path: Path) -> None:
+    data = os.urandom(3 * MIB + 17)
+    path, digest = write(tmp_path / "教学反思.docx", data)
+    key = "资料/第一中学/教学反思 2024（定稿）.docx"
+    store.put_file(key, path, content_type="application/msword", sha256_hex=digest)
+
+    info = store.stat(key)
+    assert info is not None
+    assert (info.key, info.size, info.content_type, info.sha256) == (
+        key, len(data), "application/msword", digest)
+    assert info.etag == hashlib.md5(data).hexdigest()
+    assert info.last_modified is not None
+    assert store.read_bytes(key) == data
+    chunks = list(store.open(key))
+    assert len(chunks) > 1 and b"".join(chunks) == data
+    assert key in [o.key for o in store.list("资料/")]
+
+    store.delete(key)
+    assert store.stat(key) is None
+    store.delete(key)  # idempotent
+
+
+def test_open_released_when_closed_early(store: S3ObjectStore, tmp_path: Path) -> None:
+    path, digest = write(tmp_path / "f", os.urandom(3 * MIB))
+    key = object_key_for(digest)
+    store.put_file(key, path, content_type="application/pdf", sha256_hex=digest)
+    for _ in range(15):  # more than the pool size: leaked connections would block
+        stream = store.open(key)
+        assert next(stream)
+        stream.close()
+        stream.close()
+        assert list(stream) == []
+    with store.open(key) as stream:
+        assert next(stream)
+    assert store.read_bytes(key) == path.read_bytes()
+
+
+def test_missing_object(store: S3ObjectStore) -> None:
+    assert store.stat("nope/absent") is None
+    with pytest.raises(ObjectNotFound):
+        store.open("nope/absent")
+    with pytest.raises(ObjectNotFound) as info:
+        store.read_bytes("nope/absent")
+    assert isinstance(info.value, StorageError) and info.value.__cause__ is not None
+
+
+def test_wrong_sha256_is_rejected_and_nothing_stored(store: S3ObjectStore, tmp_path: Path) -> None:
+    path, digest = write(tmp_path / "f", b"real content")
+    wrong = hashlib.sha256(b"other").hexdigest()
+    with pytest.raises(StorageError, match="SHA-256"):
+        store.put_file(object_key_for(wrong), path, content_type="text/plain", sha256_hex=wrong)
+    assert store.stat(object_key_for(wrong)) is None
+    assert store.stat(object_key_for(digest)) is None
+
+
+def test_bad_content_md5_is_rejected_by_server(store: S3ObjectStore) -> None:
+    data = b"bytes that were damaged on the way"
+    key = "checks/bad-md5"
+    bad_md5 = base64.b64encode(hashlib.md5(b"what the client meant").digest()).decode()
+    with pytest.raises(StorageError) as info:
+        store._put_single(key, data, {"Content-Type": "text/plain"}, bad_md5,
+                          hashlib.md5(data).hexdigest())
+    assert info.value.code in ("BadDigest", "InvalidDigest")
+    assert store.stat(key) is None
+
+
+def test_multipart_upload_roundtrip(settings: S3Settings, tmp_path: Path) -> None:
+    store = S3ObjectStore.from_settings(settings)
+    store.part_size = 5 * MIB
+    data = os.urandom(11 * MIB + 3)
+    path, digest = write(tmp_path / "big.pdf", data)
+    key = object_key_for(digest)
+    store.put_file(key, path, content_type="application/pdf", sha256_hex=digest)
+    info = store.stat(key)
+    assert info is not None and info.size == len(data) and info.sha256 == digest
+    assert info.etag is not None and info.etag.endswith("-3")
+    assert hashlib.sha256(b"".join(store.open(key))).hexdigest() == digest
+    assert store.list_incomplete_uploads(key) == []
+
+
+def test_multipart_with_wrong_sha256_is_aborted(settings: S3Settings, tmp_path: Path) -> None:
+    store = S3ObjectStore.from_settings(settings)
+    store.part_size = 5 * MIB
+    path, _ = write(tmp_path / "big.bin", os.urandom(6 * MIB))
+    wrong = hashlib.sha256(b"not this file").hexdigest()
+    key = object_key_for(wrong)
+    with pytest.raises(StorageError, match="SHA-256"):
+        store.put_file(key, path, content_type="application/pdf", sha256_hex=wrong)
+    assert store.stat(key) is None
+    assert store.list_incomplete_uploads(key) == []
+
+
+def test_ensure_bucket_is_idempotent(settings: S3Settings, store: S3ObjectStore) -> None:
+    store.ensure_bucket()
+    store.ensure_bucket()
+    fresh = S3ObjectStore(settings.endpoint, settings.access_key, settings.secret_key,
+                          "fresh-bucket")
+    fresh.ensure_bucket()
+    fresh.ensure_bucket()
+    assert fresh.stat("anything") is None
+
+
+def test_list_objects_by_prefix(store: S3ObjectStore, tmp_path: Path) -> None:
+    keys = [f"listing/{i}/文件{i}.txt" for i in range(3)]
+    for i, key in enumerate(keys):
+        path, digest = write(tmp_path / f"{i}.txt", f"内容 {i}".encode())
+        store.put_file(key, path, content_type="text/plain", sha256_hex=digest)
+    listed = list(store.list("listing/"))
+    assert [o.key for o in listed] == keys
+    assert all(isinstance(o, ObjectInfo) and o.size > 0 and o.etag for o in listed)
+    assert list(store.list("listing/1/")) == [listed[1]]
+    assert list(store.list("no-such-prefix/")) == []
+
+
+def test_incomplete_multipart_upload_listing_and_abort(store: S3ObjectStore) -> None:
+    key = "uploads/未完成.pdf"
+    client = store._client
+    upload_id = client._create_multipart_upload(store.bucket, key, {})
+    client._upload_part(store.bucket, key, b"x" * (5 * MIB), None, upload_id, 1)
+
+    assert (key, upload_id) in store.list_incomplete_uploads("uploads/")
+    assert store.list_incomplete_uploads("elsewhere/") == []
+    assert store.stat(key) is None
+    assert key not in [o.key for o in store.list("uploads/")]
+
+    store.abort_incomplete_upload(key, upload_id)
+    assert (key, upload_id) not in store.list_incomplete_uploads("uploads/")
+    store.abort_incomplete_upload(key, upload_id)  # idempotent
+
+
+# -- security settings --------------------------------------------------------------------
+
+
+def test_anonymous_requests_get_403(store: S3ObjectStore, settings: S3Settings,
+                                    tmp_path: Path) -> None:
+    path, digest = write(tmp_path / "f", b"private")
+    key = object_key_for(digest)
+    store.put_file(key, path, content_type="text/plain", sha256_hex=digest)
+    for method, url in [("GET", f"{settings.endpoint}/{settings.bucket}/{key}"),
+                        ("GET", f"{settings.endpoint}/{settings.bucket}"),
+                        ("GET", f"{settings.endpoint}/"),
+                        ("PUT", f"{settings.endpoint}/{settings.bucket}/anon")]:
+        request = urllib.request.Request(url, method=method, data=b"x" if method == "PUT" else None)
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=5)
+        assert info.value.code == 403, (method, url)
+    assert store.stat("anon") is None
+
+
+def test_wrong_credentials_are_refused(settings: S3Settings) -> None:
+    wrong_secret = S3ObjectStore(settings.endpoint, settings.access_key, "wrong-secret",
+                                 settings.bucket)
+    with pytest.raises(StorageError) as info:
+        wrong_secret.stat("anything")
+    assert info.value.code == "SignatureDoesNotMatch"
+    assert info.value.__cause__ is not None
+
+    wrong_key = S3ObjectStore(settings.endpoint, "NOSUCHKEY", settings.secret_key,
+                              settings.bucket)
+    with pytest.raises(StorageError) as info:
+        list(wrong_key.list())
+    assert info.value.code == "InvalidAccessKeyId"
+
+
+def test_credentials_file_is_private(seaweed: ManagedSeaweedFS, settings: S3Settings) -> None:
+    path = seaweed.data_dir / "credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    saved = json.loads(path.read_text())
+    assert (saved["access_key"], saved["secret_key"]) == (settings.access_key,
+                                                          settings.secret_key)
+    assert "***" in repr(settings) and settings.secret_key not in repr(settings)
+
+
+def test_safe_flags_and_loopback_only(seaweed: ManagedSeaweedFS) -> None:
+    cmd = seaweed.command()
+    for flag in ("-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-webdav=false", "-admin.ui=false",
+                 "-master.telemetry=false", "-s3.port.iceberg=0", "-s3.port.lance=0"):
+        assert flag in cmd
+    ports = seaweed.ports
+    assert set(ports) == set(PORT_FLAGS) and len(set(ports.values())) == len(PORT_FLAGS)
+    assert ports["admin.port.grpc"] == ports["admin.port"] + ADMIN_GRPC_OFFSET
+    for default in (8333, 8888, 9333, 7333, 8181, 9101, 23646):  # weed's fixed defaults
+        assert default not in ports.values()
+    listening = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=False)
+    mine = [line for line in listening.stdout.splitlines() if f"pid={seaweed.pid}," in line]
+    assert mine and all("127.0.0.1:" in line.split()[3] for line in mine)
+
+
+def test_fsync_is_on_for_the_bucket(seaweed: ManagedSeaweedFS) -> None:
+    p = seaweed.ports
+    shell = subprocess.run(
+        [str(find_weed()), "shell", f"-master=127.0.0.1:{p['master.port']}.{p['master.port.grpc']}",
+         f"-filer=127.0.0.1:{p['filer.port']}.{p['filer.port.grpc']}"],
+        input=b"fs.configure\n", capture_output=True, timeout=30, check=True,
+    )
+    text = shell.stdout.decode()
+    conf = json.loads(text[text.index("{"):])
+    assert {"locationPrefix": f"/buckets/{seaweed.bucket}", "fsync": True}.items() <= next(
+        loc for loc in conf["locations"] if loc["locationPrefix"] == f"/buckets/{seaweed.bucket}"
+    ).items()
+
+
+def test_non_empty_bucket_cannot_be_deleted(store: S3ObjectStore, tmp_path: Path) -> None:
+    path, digest = write(tmp_path / "keep", b"keep me")
+    store.put_file(object_key_for(digest), path, content_type="text/plain", sha256_hex=digest)
+    with pytest.raises(Exception, match="BucketNotEmpty"):
+        store._client.remove_bucket(store.bucket)
+    assert store.read_bytes(object_key_for(digest)) == b"keep me"
+
+
+# -- lifecycle ----------------------------------------------------------------------------
+
+
+def test_two_instances_side_by_side(seaweed: ManagedSeaweedFS, settings: S3Settings,
+                                    tmp_path: Path) -> None:
+    with ManagedSeaweedFS(tmp_path / "second", bucket="archive") as other:
+        assert other.settings is not None
+        assert not set(other.ports.values()) & set(seaweed.ports.values())
+        assert other.settings.secret_key != settings.secret_key
+        first, second = S3ObjectStore.from_settings(settings), S3ObjectStore.from_settings(
+            other.settings)
+        path, digest = write(tmp_path / "f", b"only in the second")
+        second.put_file("side/by/side", path, content_type="text/plain", sha256_hex=digest)
+        assert second.read_bytes("side/by/side") == b"only in the second"
+        assert first.stat("side/by/side") is None
+        assert "Error while dialing" not in other.log_tail(200)
+    assert "Error while dialing" not in seaweed.log_tail(200)
+
+
+def test_second_process_on_same_data_dir_is_refused(seaweed: ManagedSeaweedFS) -> None:
+    with pytest.raises(StorageError, match="正被另一个"):
+        ManagedSeaweedFS(seaweed.data_dir).start()
+    assert seaweed.running
+
+
+def test_restart_keeps_objects_and_credentials(tmp_path: Path) -> None:
+    server = ManagedSeaweedFS(tmp_path / "weed")
+    first = server.start()
+    path, digest = write(tmp_path / "f", "重启后仍在".encode())
+    key = object_key_for(digest)
+    S3ObjectStore.from_settings(first).put_file(key, path, content_type="text/plain",
+                                                 sha256_hex=digest)
+    old_ports = dict(server.ports)
+    server.stop()
+
+    second = server.start()
+    try:
+        assert (second.access_key, second.secret_key) == (first.access_key, first.secret_key)
+        assert server.ports == old_ports  # free again, so reused
+        assert S3ObjectStore.from_settings(second).read_bytes(key) == "重启后仍在".encode()
+    finally:
+        server.stop()
+
+    with socket.socket() as blocker:  # a saved port is taken: fresh ports, same data
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        blocker.bind(("127.0.0.1", old_ports["s3.port"]))
+        blocker.listen()
+        with server:
+            assert server.settings is not None and server.ports != old_ports
+            store = S3ObjectStore.from_settings(server.settings)
+            assert store.stat(key) is not None and store.read_bytes(key) == path.read_bytes()
+
+
+def test_stop_leaves_no_process_and_operations_fail_fast(tmp_path: Path) -> None:
+    server = ManagedSeaweedFS(tmp_path / "weed")
+    settings = server.start()
+    assert server.start_seconds is not None and server.start_seconds < 30
+    pid, ports = server.pid, dict(server.ports)
+    assert pid is not None
+    store = S3ObjectStore.from_settings(settings)
+    path, digest = write(tmp_path / "f", b"data")
+    store.put_file("k", path, content_type="text/plain", sha256_hex=digest)
+    server.stop()
+    server.stop()  # idempotent
+
+    assert gone(pid) and not server.running and server.pid is None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)
+    assert not any(port_open(p) for p in ports.values())
+    assert not (tmp_path / "weed" / "weed.pid").exists()
+
+    for operation in (lambda: store.stat("k"), lambda: store.read_bytes("k"),
+                      lambda: list(store.list()), store.ensure_bucket,
+                      lambda: store.put_file("k2", path, content_type="text/plain",
+                                             sha256_hex=digest)):
+        began = time.monotonic()
+        with pytest.raises(StorageError, match="无法连接") as info:
+            operation()
+        assert time.monotonic() - began < 10
+        assert info.value.__cause__ is not None
+
+
+def test_crashed_parent_does_not_leave_weed_running(tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+        from pathlib import Path
+        from storage import ManagedSeaweedFS
+        server = ManagedSeaweedFS(Path({str(tmp_path / "weed")!r}))
+        server.start()
+        print(server.pid, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=60, check=False)
+    pid = int(child.stdout.split()[0])
+    deadline = time.monotonic() + 20
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert gone(pid)
+
+
+def test_early_exit_reports_the_log(tmp_path: Path) -> None:
+    class Broken(ManagedSeaweedFS):
+        def command(self, ports: dict[str, int] | None = None) -> list[str]:
+            return [*super().command(ports), "-no.such.flag=1"]
+
+    server = Broken(tmp_path / "weed")
+    began = time.monotonic()
+    with pytest.raises(StorageError, match="立即退出") as info:
+        server.start(timeout=20)
+    assert "flag provided but not defined: -no.such.flag" in str(info.value)
+    assert time.monotonic() - began < 10
+    assert not server.running
