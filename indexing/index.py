@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from whoosh import collectors, matching
 from whoosh import index as whoosh_index
-from whoosh import matching
 from whoosh import query as Q
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
@@ -29,7 +29,7 @@ from whoosh.qparser.plugins import (
     WildcardPlugin,
 )
 from whoosh.query.spans import Span, SpanNear2
-from whoosh.searching import Searcher
+from whoosh.searching import Results, Searcher
 from whoosh.writing import CLEAR, SegmentWriter
 
 from indexing import analysis
@@ -446,12 +446,8 @@ class SearchIndex:
         built = build_query(q)
         pattern = analysis.needle_pattern(built.highlight) if built else None
         limit = page * per_page
-        options = {"limit": limit, "filter": _filter_query(filters), "optimize": False}
         searcher = self._searcher()
-        if built is None:
-            results = searcher.search(Q.Every(), sortedby="item_id", reverse=True, **options)
-        else:
-            results = searcher.search(built.query, **options)
+        results = _run(searcher, built.query if built else None, _filter_query(filters), limit)
         ids = searcher.reader().column_reader("item_id")
         hits = []
         for hit in results[limit - per_page : limit]:
@@ -549,6 +545,24 @@ class SearchIndex:
                     raise IndexBusyError("检索索引正在被其他进程写入，请稍后重试。") from None
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 1.0)
+
+
+def _run(searcher: Searcher, query: Q.Query | None, allow: Q.Query | None, limit: int) -> Results:
+    """Collect the top ``limit`` documents in one pass with an exact total.
+
+    Whoosh's default top-N collector prunes by score (``replace(minscore)`` turns ANDMAYBE into
+    AND) while still reporting its count as exact, so totals came out too low; pruning is off.
+    An empty query lists every document, highest item id first.
+    """
+    if query is None:
+        query = Q.Every()
+        collector = collectors.SortingCollector("item_id", limit=limit, reverse=True)
+    else:
+        collector = collectors.TopCollector(limit, usequality=False, replace=0)
+    if allow is not None:
+        collector = collectors.FilterCollector(collector, allow=allow)
+    searcher.search_with_collector(query, collector)
+    return collector.results()
 
 
 def _raise_lock_error() -> bool:

@@ -310,7 +310,8 @@ def test_counted_reasons_explain_the_figures() -> None:
     d = decision([item(1, "research_project")], 1)
     assert d.reason == "课题研究：市级课题主持人，2026-06-30 结题，计 30 学时"
     d = decision([item(1, "unit_design", chars=2500, selected=True)], 1)
-    assert d.reason == "单元整体教学设计（3 课时，含课件），字数 2,500 ≥ 2400，已入选装订，计 10 学时"
+    assert d.reason == ("单元整体教学设计（3 课时，含课件），字数 2,500 ≥ 2400，已入选装订，"
+                        "计 10 学时")
     assert d.numbers["lesson_count"] == 3
 
 
@@ -497,7 +498,7 @@ def portfolios(draw: st.DrawFn) -> list[ItemFacts]:
     return [draw(one_item(i)) for i in ids]
 
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY

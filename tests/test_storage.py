@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -31,7 +32,7 @@ from storage import (
     object_key_for,
 )
 from storage.s3 import parse_endpoint
-from storage.seaweed import ADMIN_GRPC_OFFSET, PORT_FLAGS
+from storage.seaweed import ADMIN_GRPC_OFFSET, PORT_FLAGS, pick_ports
 
 MIB = 1024 * 1024
 
@@ -73,6 +74,22 @@ def gone(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
     except (OSError, IndexError):
         return True
+
+
+def listening_addresses(pid: int) -> set[str]:
+    """IPv4/IPv6 addresses the process listens on (from /proc, no external tools)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd) if fd.is_symlink() else ""
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A = LISTEN
+                found.add(fields[1].split(":")[0])
+    return found
 
 
 def port_open(port: int) -> bool:
@@ -205,6 +222,14 @@ def test_multipart_with_wrong_sha256_is_aborted(settings: S3Settings, tmp_path: 
     assert store.list_incomplete_uploads(key) == []
 
 
+def test_missing_bucket_is_an_error_not_a_missing_object(settings: S3Settings) -> None:
+    absent = S3ObjectStore(settings.endpoint, settings.access_key, settings.secret_key,
+                           "no-such-bucket")
+    with pytest.raises(StorageError) as info:
+        absent.stat("k")
+    assert info.value.code == "NoSuchBucket" and not isinstance(info.value, ObjectNotFound)
+
+
 def test_ensure_bucket_is_idempotent(settings: S3Settings, store: S3ObjectStore) -> None:
     store.ensure_bucket()
     store.ensure_bucket()
@@ -296,9 +321,8 @@ def test_safe_flags_and_loopback_only(seaweed: ManagedSeaweedFS) -> None:
     assert ports["admin.port.grpc"] == ports["admin.port"] + ADMIN_GRPC_OFFSET
     for default in (8333, 8888, 9333, 7333, 8181, 9101, 23646):  # weed's fixed defaults
         assert default not in ports.values()
-    listening = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=False)
-    mine = [line for line in listening.stdout.splitlines() if f"pid={seaweed.pid}," in line]
-    assert mine and all("127.0.0.1:" in line.split()[3] for line in mine)
+    assert seaweed.pid is not None
+    assert listening_addresses(seaweed.pid) == {"0100007F"}  # 127.0.0.1 only
 
 
 def test_fsync_is_on_for_the_bucket(seaweed: ManagedSeaweedFS) -> None:
@@ -405,24 +429,73 @@ def test_stop_leaves_no_process_and_operations_fail_fast(tmp_path: Path) -> None
         assert info.value.__cause__ is not None
 
 
+def wait_gone(pid: int, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return gone(pid)
+
+
 def test_crashed_parent_does_not_leave_weed_running(tmp_path: Path) -> None:
+    path, digest = write(tmp_path / "f", b"written before the crash")
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
         from pathlib import Path
-        from storage import ManagedSeaweedFS
+        from storage import ManagedSeaweedFS, S3ObjectStore
         server = ManagedSeaweedFS(Path({str(tmp_path / "weed")!r}))
-        server.start()
+        store = S3ObjectStore.from_settings(server.start())
+        store.put_file("k", Path({str(path)!r}), content_type="text/plain",
+                       sha256_hex={digest!r})
         print(server.pid, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """)
     child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            timeout=60, check=False)
-    pid = int(child.stdout.split()[0])
-    deadline = time.monotonic() + 20
-    while not gone(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert gone(pid)
+    assert child.stdout.strip(), child.stderr
+    assert wait_gone(int(child.stdout.split()[0]))
+
+    with ManagedSeaweedFS(tmp_path / "weed") as again:  # stale weed.pid is ignored
+        assert again.settings is not None
+        assert S3ObjectStore.from_settings(again.settings).read_bytes("k") == path.read_bytes()
+
+
+def test_acknowledged_object_survives_kill_9(tmp_path: Path) -> None:
+    server = ManagedSeaweedFS(tmp_path / "weed")
+    store = S3ObjectStore.from_settings(server.start())
+    path, digest = write(tmp_path / "f", os.urandom(MIB))
+    store.put_file("k", path, content_type="application/pdf", sha256_hex=digest)
+    assert server.pid is not None
+    os.kill(server.pid, signal.SIGKILL)
+    server.stop()
+    with server:
+        assert server.settings is not None
+        again = S3ObjectStore.from_settings(server.settings)
+        info = again.stat("k")
+        assert info is not None and info.sha256 == digest
+        assert again.read_bytes("k") == path.read_bytes()
+
+
+def test_port_taken_meanwhile_is_retried_with_fresh_ports(tmp_path: Path) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+
+        class Racy(ManagedSeaweedFS):
+            attempts = 0
+
+            def _choose_ports(self, reuse: bool) -> dict[str, int]:
+                ports = pick_ports()
+                if Racy.attempts == 0:  # as if someone grabbed the port after we chose it
+                    ports["filer.port"] = taken
+                Racy.attempts += 1
+                return ports
+
+        with Racy(tmp_path / "weed") as server:
+            assert Racy.attempts == 2 and server.ports["filer.port"] != taken
+            assert server.settings is not None
+            S3ObjectStore.from_settings(server.settings).ensure_bucket()
 
 
 def test_early_exit_reports_the_log(tmp_path: Path) -> None:

@@ -199,7 +199,8 @@ def _split_key(dotted: str) -> Path_:
 
 
 def find_key_line(text: str, path: Path_) -> int | None:
-    """The line (1-based) that defines ``path`` or the nearest enclosing key or table header."""
+    """The line (1-based) that defines ``path``, else its nearest enclosing key or table header
+    (or the first header of a table inside it)."""
     header: Path_ = ()
     best_len, best_line = 0, None
     for number, line in enumerate(text.splitlines(), 1):
@@ -212,8 +213,9 @@ def find_key_line(text: str, path: Path_) -> int | None:
             candidate = header + _split_key(match[1])
         else:
             continue
-        if candidate == path[: len(candidate)] and len(candidate) > best_len:
-            best_len, best_line = len(candidate), number
+        common = min(len(candidate), len(path))
+        if candidate[:common] == path[:common] and common > best_len:
+            best_len, best_line = common, number
     return best_line
 
 
@@ -423,13 +425,21 @@ def _limit_groups(r: _Reader) -> tuple[LimitGroup, ...]:
         kinds = r.kinds(base + ("kinds",))
         for kind in kinds:
             if kind in owner:
-                r.fail(base + ("kinds",), f"中的 {kind} 已属于限额组 limits.{owner[kind]}，"
-                       "一种成果只能属于一个限额组")
+                _overlap(r, kind, owner[kind], key)
             owner[kind] = key
         name = r.text(base + ("name",)) if "name" in table else key
         rule = r.text(base + ("rule",)) if "rule" in table else f"每学年每人限{per_year}篇"
         groups.append(LimitGroup(key=key, name=name, rule=rule, kinds=kinds, per_year=per_year))
     return tuple(groups)
+
+
+def _overlap(r: _Reader, kind: str, first: str, second: str) -> NoReturn:
+    """A kind listed in two limit groups: blame the group the school's file changed."""
+    paths = [("limits", first, "kinds"), ("limits", second, "kinds")]
+    blamed = next((p for p in reversed(paths) if r.source_of(p) is r.override), paths[1])
+    other = first if blamed[1] == second else second
+    r.fail(blamed, f"中的 {kind} 也属于限额组 limits.{other}，一种成果只能属于一个限额组"
+           f"（可在 [limits.{other}] 中把它移出）")
 
 
 def _build(r: _Reader, sources: tuple[str, ...]) -> Rules:

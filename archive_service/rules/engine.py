@@ -11,8 +11,9 @@ Every item passes the checks in this order; the first that applies decides it:
    best recognition decides the hours and the year, and every other year the paper touches gets
    ``already_counted``;
 7. the per-year limit groups: selected first, then higher hours, then the teacher's preference
-   (``teacher_preferred``), then the earlier date, then the lower id; winners are ``counted`` (or ``eligible_awaiting_selection`` when the
-   kind needs the school's selection and has none yet), losers ``over_annual_limit``.
+   (``teacher_preferred``), then the earlier date, then the lower id; winners are ``counted``
+   (or ``eligible_awaiting_selection`` when the kind needs the school's selection and has none
+   yet), losers ``over_annual_limit``.
 
 The result depends only on the set of items and the rules: items are sorted by id first and no
 step depends on hash or set order.

@@ -1,0 +1,435 @@
+"""Tests for indexing/: real Whoosh indexes on tmp_path, real Chinese text."""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from indexing import (
+    IndexBusyError,
+    IndexDoc,
+    QueryError,
+    SearchFilters,
+    SearchIndex,
+    analysis,
+)
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+# Hand-written documents; long filler keeps 作业 and 设计 far apart in doc 2.
+FILLER = "学生在课后认真复习，家长积极配合学校的各项安排。" * 6
+DOCS = {
+    1: ("语文教学反思", "本学期我在课堂上进行了深入的教学反思，重新审视了提问方式。"),
+    2: ("数学周记", "本周作业较多，" + FILLER + "下学期的单元设计需要改进。"),
+    3: ("优质课评比获奖", "荣获全市优质课评比一等奖。第5期培训班学习 Python 编程。"),
+    4: ("<script>提示", "<script>alert('x')</script> 本文附有作业设计方案 & 评价量表。"),
+    5: ("课程思政案例", "本文介绍学校的劳动教育活动安排。"),
+    6: ("英语阅读", "The students enjoyed machine learning basics; learning is fun."),
+    7: ("校本研修总结", "本学期活动记录。"),
+    8: ("活动记录", "校本研修总结。"),
+}
+META = {
+    1: ("reflection", "2025-2026", 1, 10, "张三"),
+    2: ("plan", "2025-2026", 1, 11, "李四"),
+    3: ("award", "2024-2025", 2, 12, "王五"),
+    4: ("plan", "2024-2025", None, 10, "张三"),
+    5: ("case", "2025-2026", 2, 13, "赵六"),
+    6: ("reflection", "2025-2026", 1, 14, "钱七"),
+    7: ("summary", "2025-2026", 3, 15, "孙八"),
+    8: ("summary", "2025-2026", 3, 15, "孙八"),
+}
+
+
+def make_doc(item_id: int, title: str, text: str, stamp: str = "v1") -> IndexDoc:
+    kind, year, school, owner, teacher = META.get(item_id, ("plan", "2025-2026", 1, 1, "周九"))
+    return IndexDoc(item_id, title, text, kind, year, school, owner, teacher, stamp)
+
+
+def ids(page) -> set[int]:  # noqa: ANN001 - SearchPage
+    return {hit.item_id for hit in page.hits}
+
+
+def docx_text(path: Path) -> str:
+    """All w:t text of the document body, one line per paragraph."""
+    with zipfile.ZipFile(path) as archive:
+        root = etree.fromstring(archive.read("word/document.xml"))
+    lines = ("".join(t.text or "" for t in p.iter(f"{W_NS}t")) for p in root.iter(f"{W_NS}p"))
+    return "\n".join(line for line in lines if line.strip())
+
+
+def corpus_texts() -> dict[str, str]:
+    paths = sorted(CORPUS.glob("zh_docx_*.docx"))
+    if not paths:
+        pytest.skip("shared corpus not available")
+    return {path.stem: docx_text(path) for path in paths}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    ix = SearchIndex(tmp_path_factory.mktemp("ix") / "search")
+    assert ix.upsert(make_doc(i, *DOCS[i]) for i in DOCS) == len(DOCS)
+    return ix
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, str]:
+    return corpus_texts()
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, corpus: dict[str, str]):
+    ix = SearchIndex(tmp_path_factory.mktemp("corpus") / "search")
+    docs = [make_doc(100 + n, f"doc{n}", text) for n, text in enumerate(corpus.values())]
+    ix.upsert(docs)
+    return ix, {100 + n: text for n, text in enumerate(corpus.values())}
+
+
+# --- analysis -----------------------------------------------------------------------------
+
+
+def test_word_tokens_have_consecutive_positions_and_true_offsets(corpus: dict[str, str]) -> None:
+    text = corpus["zh_docx_02_zuiwengtingji_jiaoxuesheji"]
+    tokens = list(analysis.word_tokens(text))
+    assert len(tokens) > 500
+    for previous, current in zip(tokens, tokens[1:], strict=False):
+        assert current[1] - previous[1] in (1, 2)  # 2 only across clause punctuation
+    folded = text.translate(analysis._FOLD)
+    for word, _, start, end in tokens:
+        assert re.sub(r"\s", "", folded[start:end]).lower() == word
+        assert word.strip() and not re.fullmatch(r"\W+", word)
+
+
+def test_word_tokens_keep_digits_and_latin_lowercased() -> None:
+    words = [w for w, *_ in analysis.word_tokens("第5期培训：Python3 与 ＡＩ，教学反思。")]
+    assert words == ["第", "5", "期", "培训", "python", "3", "与", "ai", "教学反思"]
+
+
+def test_clause_punctuation_breaks_phrases_but_whitespace_does_not() -> None:
+    positions = {w: p for w, p, *_ in analysis.word_tokens("作业，设计 教学\n反思")}
+    assert positions["设计"] - positions["作业"] == 2
+    grams = {g for g, *_ in analysis.gram_tokens("教学\n反思")}
+    assert "学反" in grams  # a line break inside a PDF sentence does not split words
+
+
+def test_gram_tokens_are_unigrams_and_bigrams_by_character() -> None:
+    tokens = list(analysis.gram_tokens("一等奖"))
+    assert [(g, p) for g, p, *_ in tokens] == [
+        ("一", 0), ("一等", 0), ("等", 1), ("等奖", 1), ("奖", 2)
+    ]
+    assert tokens[1][2:] == (0, 2)
+
+
+def test_jieba_is_loaded_once_across_threads() -> None:
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(analysis._get_segmenter()))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(s) for s in seen}) == 1
+
+
+def test_education_words_segment_as_one_word() -> None:
+    analysis.add_words(["大概念教学"])
+    words = [w for w, *_ in analysis.word_tokens("开展单元整体教学设计与大概念教学和课程思政")]
+    assert "单元整体教学设计" in words and "大概念教学" in words and "课程思政" in words
+
+
+# --- matching -----------------------------------------------------------------------------
+
+
+def test_word_part_found_through_grams(index: SearchIndex) -> None:
+    assert 1 in ids(index.search("反思"))  # 教学反思 is one jieba word
+    assert ids(index.search("等奖")) == {3}  # part of 一等奖
+
+
+def test_single_character(index: SearchIndex) -> None:
+    assert ids(index.search("课", per_page=50)) == {1, 2, 3, 5}  # 课堂 课后 优质课 课程思政
+
+
+def test_compound_word_requires_adjacency(index: SearchIndex) -> None:
+    assert ids(index.search("作业设计")) == {4}
+    assert ids(index.search("作业 设计")) == {2, 4}  # space = AND, any distance
+
+
+def test_quoted_phrase_keeps_order(index: SearchIndex) -> None:
+    assert ids(index.search('"教学反思"')) == {1}
+    assert ids(index.search('"反思教学"')) == set()
+    assert ids(index.search('"machine learning"')) == {6}
+    assert ids(index.search('"learning machine"')) == set()
+
+
+def test_boolean_operators(index: SearchIndex) -> None:
+    assert ids(index.search("反思 AND 课堂")) == {1}
+    assert ids(index.search("反思 OR 等奖")) == {1, 3}
+    assert ids(index.search("课 NOT 反思", per_page=50)) == {2, 3, 5}
+    assert ids(index.search("(反思 OR 等奖) NOT 一等奖")) == {1}
+    assert ids(index.search("“教学反思” OR （等奖）")) == {1, 3}  # full-width syntax
+
+
+def test_digits_and_latin(index: SearchIndex) -> None:
+    assert ids(index.search("5")) == {3}
+    assert ids(index.search("5期")) == {3}
+    assert ids(index.search("第5期培训")) == {3}
+    assert ids(index.search("6期")) == set()
+    for query in ("python", "PYTHON", "Ｐｙｔｈｏｎ"):
+        assert ids(index.search(query)) == {3}
+
+
+def test_field_prefixes(index: SearchIndex) -> None:
+    assert ids(index.search("标题:反思")) == {1}
+    assert ids(index.search("title:等奖")) == set()
+    assert ids(index.search("教师:张三")) == {1, 4}
+
+
+def test_title_ranks_above_body(index: SearchIndex) -> None:
+    page = index.search("校本研修总结")
+    assert [hit.item_id for hit in page.hits] == [7, 8]
+    assert page.hits[0].score > page.hits[1].score > 0
+
+
+# --- filters and paging -------------------------------------------------------------------
+
+
+def test_filters_give_exact_totals(index: SearchIndex) -> None:
+    assert index.search("", SearchFilters(kinds=("plan",))).total == 2
+    assert index.search("", SearchFilters(years=("2024-2025",))).total == 2
+    assert index.search("", SearchFilters(school_ids=(1,))).total == 3  # None school excluded
+    assert index.search("", SearchFilters(school_ids=(1, 2))).total == 5
+    assert index.search("", SearchFilters(owner_ids=(10,))).total == 2
+    scoped = SearchFilters(kinds=("plan", "award"), school_ids=(1, 2))
+    assert ids(index.search("课", scoped)) == {2, 3}
+    assert index.search("课", scoped).total == 2
+
+
+def test_empty_query_lists_scope_newest_first(index: SearchIndex) -> None:
+    page = index.search("   ", SearchFilters(years=("2025-2026",)), snippets=False)
+    assert [hit.item_id for hit in page.hits] == [8, 7, 6, 5, 2, 1]
+    assert all(hit.score == 0 and hit.snippet_html == "" for hit in page.hits)
+
+
+def test_paging(index: SearchIndex) -> None:
+    pages = [index.search("", page=n, per_page=3) for n in (1, 2, 3, 4)]
+    assert all(page.total == len(DOCS) for page in pages)
+    seen = [hit.item_id for page in pages for hit in page.hits]
+    assert sorted(seen) == sorted(DOCS) and pages[3].hits == ()
+    with pytest.raises(ValueError):
+        index.search("课", page=0)
+
+
+# --- snippets -----------------------------------------------------------------------------
+
+
+def test_snippet_escapes_html_and_marks_match(index: SearchIndex) -> None:
+    (hit,) = index.search("作业设计").hits
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in hit.snippet_html
+    assert "<mark>作业设计</mark>" in hit.snippet_html and "&amp;" in hit.snippet_html
+    assert "<" not in re.sub(r"</?mark>", "", hit.snippet_html)
+
+
+def test_title_only_match_returns_start_of_text(index: SearchIndex) -> None:
+    (hit,) = index.search("课程思政").hits
+    assert hit.item_id == 5 and hit.snippet_html == "本文介绍学校的劳动教育活动安排。"
+
+
+def test_snippet_is_a_short_window_around_the_match(corpus_index) -> None:  # noqa: ANN001
+    ix, texts = corpus_index
+    page = ix.search("醉翁亭记 赵灵尔")
+    assert page.total >= 1
+    html = page.hits[0].snippet_html
+    plain = re.sub(r"</?mark>", "", html)
+    assert "<mark>醉翁亭记</mark>" in html and "<mark>赵灵尔</mark>" in html
+    assert len(plain) <= 122  # 120 characters plus the ellipses
+
+
+def test_negated_terms_are_not_highlighted(index: SearchIndex) -> None:
+    (hit,) = index.search("作业设计 NOT 量表啊").hits
+    assert "<mark>作业设计</mark>" in hit.snippet_html and "量表啊" not in hit.snippet_html
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query", ["，。！？", "的", '"教学反思', "(教学 OR 反思", "教学 AND", "AND", "课" * 201]
+)
+def test_bad_queries_raise_query_error_in_chinese(index: SearchIndex, query: str) -> None:
+    with pytest.raises(QueryError) as info:
+        index.search(query)
+    assert isinstance(info.value, ValueError)
+    assert re.search(r"[\u4e00-\u9fff]", str(info.value))
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def test_upsert_replaces_without_duplicates(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    assert ix.upsert([make_doc(1, "旧标题", "旧的教学反思"), make_doc(2, "其他", "其他内容")]) == 2
+    batch = [make_doc(1, "新标题", "新的作业设计", v) for v in ("v2", "v3")]
+    assert ix.upsert(batch) == 1
+    assert ix.doc_count() == 2
+    assert ids(ix.search("教学反思")) == set()
+    assert ids(ix.search("作业设计")) == {1}
+    assert ix.stamps() == {1: "v3", 2: "v1"}
+
+
+def test_delete_and_stamps(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.upsert(make_doc(i, f"标题{i}", f"第{i}篇教学反思", f"s{i}") for i in range(1, 6))
+    ix.delete([2, 4, 99])
+    ix.delete([])
+    assert ix.doc_count() == 3
+    assert ix.stamps() == {1: "s1", 3: "s3", 5: "s5"}
+    assert ids(ix.search("教学反思")) == {1, 3, 5}
+
+
+def test_clear_then_reindex(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.upsert([make_doc(1, "标题", "教学反思")])
+    assert ix.search("反思").total == 1
+    ix.clear()
+    assert ix.doc_count() == 0 and ix.stamps() == {} and ix.search("反思").total == 0
+    ix.upsert([make_doc(2, "标题", "教学反思")])
+    assert ids(ix.search("反思")) == {2}
+
+
+def test_reopen_from_disk(tmp_path: Path) -> None:
+    SearchIndex(tmp_path / "ix").upsert([make_doc(1, "标题", "第5期教学反思", "abc")])
+    reopened = SearchIndex(tmp_path / "ix")
+    assert reopened.stamps() == {1: "abc"}
+    assert ids(reopened.search('"教学反思" 5')) == {1}
+
+
+def test_outdated_schema_is_recreated_empty(tmp_path: Path) -> None:
+    from whoosh import fields, index
+
+    path = tmp_path / "ix"
+    path.mkdir()
+    old = index.create_in(str(path), fields.Schema(body=fields.TEXT(stored=True)))
+    with old.writer() as writer:
+        writer.add_document(body="old")
+    ix = SearchIndex(path)
+    assert ix.doc_count() == 0
+    ix.upsert([make_doc(1, "标题", "内容")])
+    assert ix.doc_count() == 1
+
+
+def test_search_sees_commits_from_another_instance(tmp_path: Path) -> None:
+    reader, writer = SearchIndex(tmp_path / "ix"), SearchIndex(tmp_path / "ix")
+    assert reader.search("").total == 0
+    writer.upsert([make_doc(1, "标题", "教学反思")])
+    assert ids(reader.search("反思")) == {1}
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    instances = [SearchIndex(tmp_path / "ix") for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for batch in range(3):
+                base = n * 100 + batch * 10
+                instances[n % 2].upsert(
+                    make_doc(i, f"标题{i}", f"并发写入测试{i}") for i in range(base, base + 5)
+                )
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert instances[0].doc_count() == 4 * 3 * 5
+    assert instances[1].search("并发写入").total == 60
+
+
+def test_foreign_lock_is_retried_then_reported(tmp_path: Path) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    ix = SearchIndex(tmp_path / "ix", lock_timeout=0.3)
+    lock = FileStorage(str(tmp_path / "ix")).lock("MAIN_WRITELOCK")
+    assert lock.acquire()
+    try:
+        with pytest.raises(IndexBusyError):
+            ix.upsert([make_doc(1, "标题", "内容")])
+    finally:
+        lock.release()
+
+    patient = SearchIndex(tmp_path / "ix", lock_timeout=10)
+    assert lock.acquire()
+    threading.Timer(0.3, lock.release).start()
+    assert patient.upsert([make_doc(1, "标题", "内容")]) == 1
+    assert patient.doc_count() == 1
+
+
+# --- corpus -------------------------------------------------------------------------------
+
+
+def test_corpus_terms_found(corpus_index) -> None:  # noqa: ANN001
+    ix, texts = corpus_index
+    for query in ("醉翁亭记", "FreeCAD", "宋代文学", "教学目标", "机器人"):
+        expected = {i for i, text in texts.items() if query.lower() in text.lower()}
+        assert expected and ids(ix.search(query, per_page=50)) == expected, query
+
+
+def test_random_substrings_match_exactly_like_substring_search(corpus_index) -> None:  # noqa: ANN001
+    """Any CJK substring (1-6 characters) finds exactly the documents containing it."""
+    ix, texts = corpus_index
+    folded = {i: re.sub(r"\s", "", t) for i, t in texts.items()}
+    runs = [run for t in folded.values() for run in re.findall(r"[\u4e00-\u9fff]{6,}", t)]
+    rng = random.Random(20251123)
+    for _ in range(150):
+        run = rng.choice(runs)
+        size = rng.randint(1, 6)
+        start = rng.randint(0, len(run) - size)
+        needle = run[start : start + size]
+        if needle in analysis._STOP_TERMS:
+            continue
+        expected = {i for i, t in folded.items() if needle in t}
+        assert ids(ix.search(needle, per_page=50)) == expected, needle
+
+
+# --- performance --------------------------------------------------------------------------
+
+
+def test_throughput_and_latency_report(tmp_path: Path, corpus: dict[str, str]) -> None:
+    """Index ~3,000-字 items in one commit and time searches; prints the numbers."""
+    paragraphs = [p for text in corpus.values() for p in text.splitlines() if len(p) > 10]
+    rng = random.Random(3)
+
+    def body() -> str:
+        parts: list[str] = []
+        while sum(map(len, parts)) < 3000:
+            parts.append(rng.choice(paragraphs))
+        return "\n".join(parts)
+
+    docs = [make_doc(i, f"教学资料{i}", body()) for i in range(1, 61)]
+    ix = SearchIndex(tmp_path / "ix")
+    started = time.perf_counter()
+    ix.upsert(docs)
+    rate = len(docs) / (time.perf_counter() - started)
+
+    latencies = []
+    for query in ("反思", "课", "教学设计", '"醉翁亭记"', "学生 兴趣", "宋代 OR 机器人", "问题链"):
+        started = time.perf_counter()
+        ix.search(query, per_page=10)
+        latencies.append((time.perf_counter() - started) * 1000)
+    chars = sum(len(d.text) for d in docs) / len(docs)
+    print(
+        f"\n[indexing] {len(docs)} docs x {chars:.0f} chars: {rate:.1f} docs/s; "
+        f"search p50 {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms"
+    )
+    assert rate > 2 and max(latencies) < 2000

@@ -1,0 +1,217 @@
+"""The register through the API: selection, yearly slots, papers, lecture notes, exports."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from tests.conftest import Api, World, corpus
+
+REFLECTION = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")  # 1,013 字 with punctuation
+LONG = corpus("zh_docx_08_jiaogai_anli.docx")  # 3,315 字
+DESIGN = corpus("zh_pdf_04_mokuai1_jiaoan.pdf")  # 2,401 字
+INTERVIEW = corpus("zh_docx_05_jiaoshi_fangtan_dagang.docx")  # 831 字
+
+
+def _upload(api: Api, path, **kw) -> dict:
+    res = api.upload(path, **kw)
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()
+
+
+def _select(admin: Api, item_id: int, selected: bool = True, reason: str | None = None) -> dict:
+    body = {"selected": selected} | ({"reason": reason} if reason else {})
+    res = admin.post(f"/api/v1/items/{item_id}/selection", body)
+    assert res.status_code == 200, res.get_json()
+    return res.get_json()
+
+
+def _register(api: Api, **query) -> dict:
+    res = api.get("/api/v1/register", query_string=query)
+    assert res.status_code == 200, res.get_json()
+    return res.get_json()
+
+
+def _decisions(teacher: dict) -> dict[int, dict]:
+    return {i["id"]: i["decision"] for i in teacher["items"]}
+
+
+def test_selection_turns_awaiting_into_counted(world: World) -> None:
+    teacher = world.user("t1", name="李老师", staff_no="A001", subject="英语")
+    item = _upload(teacher, REFLECTION, title="三年级英语教学反思")
+    assert item["char_count"] == 1013
+    assert item["decision"]["code"] == "eligible_awaiting_selection"
+    reg = _register(teacher, year="2025-2026")
+    assert reg["target_hours"] == 40
+    me = reg["teachers"][0]
+    assert me["total_hours"] == 0 and me["target_met"] is False
+
+    selected = _select(world.admin, item["id"])
+    assert selected["decision"]["code"] == "counted"
+    assert selected["decision"]["hours"] == 4
+    me = _register(teacher, year="2025-2026")["teachers"][0]
+    assert me["total_hours"] == 4
+    assert me["cycle_hours"] == 4
+    history = teacher.get(f"/api/v1/items/{item['id']}/history").get_json()
+    assert [e["action"] for e in history] == ["upload", "select"]
+    assert history[-1]["actor"] == "系统管理员"
+
+
+def test_return_needs_a_reason_and_teacher_sees_it(world: World) -> None:
+    teacher = world.user("t1")
+    item = _upload(teacher, REFLECTION)
+    res = world.admin.post(f"/api/v1/items/{item['id']}/selection", {"selected": False})
+    assert res.status_code == 400
+    assert res.get_json()["error"]["code"] == "reason_required"
+    _select(world.admin, item["id"], False, "反思内容与教学实际联系不够，请补充课例")
+    mine = teacher.get(f"/api/v1/items/{item['id']}").get_json()
+    assert mine["selection"] == "returned"
+    assert mine["decision"]["code"] == "returned"
+    assert "请补充课例" in mine["decision"]["reason"]
+
+
+def test_second_reflection_competes_and_teacher_is_told(world: World) -> None:
+    teacher = world.user("t1")
+    first = _upload(teacher, REFLECTION, title="第一篇", completion_date="2025-10-01")
+    second = _upload(teacher, LONG, title="第二篇", completion_date="2025-11-01")
+    assert second["decision"]["code"] == "over_annual_limit"
+    assert second["decision"]["related_item_id"] == first["id"]
+    assert "第一篇" in second["notice"]
+    pref = teacher.post(f"/api/v1/items/{second['id']}/preference")
+    assert pref.get_json()["teacher_preferred"] is True
+    _select(world.admin, second["id"])  # the reviewer follows the preference
+    decisions = _decisions(_register(teacher, year="2025-2026")["teachers"][0])
+    assert decisions[second["id"]]["code"] == "counted"
+    assert decisions[first["id"]]["code"] == "over_annual_limit"
+    assert decisions[first["id"]]["related_item_id"] == second["id"]
+
+
+def test_replaced_file_keeps_the_frozen_version_counted(world: World) -> None:
+    teacher = world.user("t1")
+    item = _upload(teacher, LONG, title="案例")
+    _select(world.admin, item["id"])
+    res = teacher.put(f"/api/v1/items/{item['id']}/file",
+                      data={"file": (io.BytesIO(REFLECTION.read_bytes()), "新版.docx")},
+                      content_type="multipart/form-data")
+    assert res.status_code == 200, res.get_json()
+    body = res.get_json()
+    assert body["selection"] == "new_version_pending"
+    assert body["version"] == 2
+    assert body["decision"]["code"] == "counted"
+    assert body["decision"]["numbers"]["char_count"] == 3315  # the frozen, selected version
+    versions = teacher.get(f"/api/v1/items/{item['id']}/versions").get_json()
+    assert [(v["number"], v["selected"], v["current"]) for v in versions] == \
+        [(1, True, False), (2, False, True)]
+    old = teacher.get(f"/api/v1/items/{item['id']}/original?version=1")
+    assert old.data == LONG.read_bytes()
+
+
+def test_too_short_explains_count_and_threshold(world: World) -> None:
+    teacher = world.user("t1")
+    item = _upload(teacher, INTERVIEW, title="访谈大纲")
+    assert item["decision"]["code"] == "too_short"
+    assert "831" in item["decision"]["reason"] and "1000" in item["decision"]["reason"]
+    other = world.user("t2")
+    design = _upload(other, INTERVIEW, kind="lesson_design", title="访谈大纲（设计）")
+    assert design["decision"]["code"] == "eligible_awaiting_selection"  # 831 ≥ 800
+
+
+def test_duplicate_names_the_original(world: World) -> None:
+    teacher = world.user("t1")
+    first = _upload(teacher, LONG, kind="lesson_design", title="案例 docx")
+    twin = _upload(teacher, corpus("zh_pdf_01_jiaogai_anli.pdf"), kind="lesson_design",
+                   title="案例 pdf")
+    assert twin["decision"]["code"] == "duplicate"
+    assert twin["decision"]["related_item_id"] == first["id"]
+
+
+def test_unit_design_beats_lesson_design_for_the_shared_slot(world: World) -> None:
+    teacher = world.user("t1")
+    lesson = _upload(teacher, DESIGN, kind="lesson_design", title="模块一")
+    unit = _upload(teacher, corpus("zh_docx_02_zuiwengtingji_jiaoxuesheji.docx"),
+                   kind="unit_design", title="醉翁亭记单元",
+                   metadata={"lesson_count": 3, "has_courseware": True})
+    _select(world.admin, lesson["id"])
+    _select(world.admin, unit["id"])
+    decisions = _decisions(_register(teacher, year="2025-2026")["teachers"][0])
+    assert (decisions[unit["id"]]["code"], decisions[unit["id"]]["hours"]) == ("counted", 10)
+    assert decisions[lesson["id"]]["code"] == "over_annual_limit"
+    assert decisions[lesson["id"]]["related_item_id"] == unit["id"]
+
+
+def test_unit_design_without_lesson_count_is_missing_metadata(world: World) -> None:
+    teacher = world.user("t1")
+    unit = _upload(teacher, corpus("zh_docx_02_zuiwengtingji_jiaoxuesheji.docx"),
+                   kind="unit_design", title="单元", metadata={"has_courseware": True})
+    assert unit["decision"]["code"] == "missing_metadata"
+    assert "课时" in unit["decision"]["reason"]
+
+
+def test_paper_award_then_publication(world: World) -> None:
+    teacher = world.user("t1")
+    paper = _upload(teacher, corpus("zh_pdf_09_qikan_lunwen_xinxilunli.pdf"), kind="paper",
+                    title="互联网信息伦理问题辨析", completion_date="2024-06-01", metadata={
+                        "recognitions": [{"type": "award", "level": "county", "grade": 2,
+                                          "date": "2024-12-01"}]})
+    assert (paper["decision"]["code"], paper["decision"]["hours"]) == ("counted", 8)
+    res = teacher.post(f"/api/v1/items/{paper['id']}/recognitions",
+                       {"type": "publication", "level": "provincial", "date": "2025-11-15"})
+    assert res.status_code == 201, res.get_json()
+    y1 = _decisions(_register(teacher, year="2024-2025")["teachers"][0])
+    y2 = _decisions(_register(teacher, year="2025-2026")["teachers"][0])
+    assert (y2[paper["id"]]["code"], y2[paper["id"]]["hours"]) == ("counted", 14)
+    assert y1[paper["id"]]["code"] == "already_counted"
+
+
+def test_paper_without_recognition_and_lecture_notes(world: World) -> None:
+    teacher = world.user("t1")
+    paper = _upload(teacher, corpus("zh_pdf_09_qikan_lunwen_xinxilunli.pdf"), kind="paper",
+                    title="论文")
+    assert paper["decision"]["code"] == "no_recognition"
+    notes = _upload(teacher, corpus("zh_pdf_12_python_mianxiangduixiang_jiangyi.pdf"),
+                    kind="lecture_notes", title="面向对象程序设计讲座",
+                    metadata={"session_hours": 2, "in_school_expert": True})
+    assert (notes["decision"]["code"], notes["decision"]["hours"]) == ("counted", 8)
+    reg = _register(teacher, year="2025-2026")["teachers"][0]
+    assert reg["total_hours"] == 8
+    assert reg["hours_by_kind"] == {"lecture_notes": 8}
+
+
+def test_register_scope_and_export(world: World) -> None:
+    a = world.user("ta", name="甲", school="第一中学", staff_no="001")
+    b = world.user("tb", name="乙", school="第二中学", staff_no="002")
+    insp_a = world.user("ia", role="inspector", school="第一中学")
+    insp_all = world.user("iall", role="inspector", school=None)
+    _upload(a, REFLECTION, title="甲的反思")
+    _upload(b, LONG, title="乙的反思")
+    assert [t["name"] for t in _register(insp_a, year="2025-2026")["teachers"]] == ["甲"]
+    assert {t["name"] for t in _register(insp_all, year="2025-2026")["teachers"]} == {"甲", "乙"}
+    assert [t["name"] for t in _register(a, year="2025-2026")["teachers"]] == ["甲"]
+    assert insp_a.get("/api/v1/register", query_string={"school": "第二中学"}).status_code == 403
+
+    res = world.admin.get("/api/v1/register.xlsx", query_string={"year": "2025-2026"})
+    assert res.status_code == 200
+    wb = load_workbook(io.BytesIO(res.data))
+    assert wb.sheetnames == ["教师汇总", "2025—2026学年"]
+    items = wb["2025—2026学年"]
+    header = [c.value for c in items[1]]
+    assert header[:6] == ["学校", "教师", "工号", "学科", "成果类型", "标题"]
+    titles = {row[5] for row in items.iter_rows(min_row=2, values_only=True)}
+    assert titles == {"甲的反思", "乙的反思"}
+    assert items.page_setup.orientation == "landscape"
+    csv = world.admin.get("/api/v1/register.csv", query_string={"year": "2025-2026"})
+    assert csv.data.decode("utf-8-sig").splitlines()[0].startswith("学年,学校,教师")
+
+
+def test_rules_file_changes_decisions(tmp_path, s3_server) -> None:
+    from tests.conftest import make_app
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[targets]\nannual_hours = 24\n\n[kinds.reflection]\nmin_chars = 1500\n",
+                     encoding="utf-8")
+    world = World(make_app(tmp_path, s3_server, RULES_FILE=str(rules)))
+    teacher = world.user("t1")
+    item = _upload(teacher, REFLECTION)
+    assert item["decision"]["code"] == "too_short"
+    assert "1500" in item["decision"]["reason"]
+    assert _register(teacher, year="2025-2026")["target_hours"] == 24
