@@ -113,9 +113,9 @@ def build_schema() -> Schema:
     return Schema(
         item_id=NUMERIC(int, bits=64, signed=False, unique=True, stored=True, sortable=True),
         stamp=ID(sortable=True),
-        title=TEXT(analyzer=WordTokenizer(), phrase=True, field_boost=TITLE_BOOST),
+        title=TEXT(analyzer=WordTokenizer(), phrase=True),
         content=TEXT(analyzer=WordTokenizer(), phrase=True, stored=True),
-        title_grams=TEXT(analyzer=GramTokenizer(), phrase=True, field_boost=TITLE_BOOST),
+        title_grams=TEXT(analyzer=GramTokenizer(), phrase=True),
         content_grams=TEXT(analyzer=GramTokenizer(), phrase=True),
         teacher=TEXT(analyzer=GramTokenizer(), phrase=True),
         kind=ID,
@@ -317,21 +317,26 @@ def _part_query(part: QueryPart, fields: tuple[str, ...]) -> Q.Query:
     if "teacher" in fields:
         return _sequence("teacher", part.grams)
     if not part.has_cjk:
-        return _any([_sequence(field, part.words) for field in fields])
-    match = _any([_sequence(f"{field}_grams", part.grams) for field in fields])
+        return _any([_sequence(field, part.words, _boost(field)) for field in fields])
+    match = _any([_sequence(f"{field}_grams", part.grams, _boost(field)) for field in fields])
     words = sorted(set(part.words))
-    rank = _any([Q.Term(field, word) for field in fields for word in words])
+    rank = _any([Q.Term(f, word, boost=_boost(f)) for f in fields for word in words])
     return Q.AndMaybe(match, rank)
+
+
+def _boost(field: str) -> float:
+    """Query-time boost: linear, unlike index-time field_boost which BM25 saturates."""
+    return TITLE_BOOST if field == "title" else 1.0
 
 
 def _any(queries: list[Q.Query]) -> Q.Query:
     return queries[0] if len(queries) == 1 else Q.Or(queries)
 
 
-def _sequence(field: str, terms: tuple[str, ...]) -> Q.Query:
+def _sequence(field: str, terms: tuple[str, ...], boost: float = 1.0) -> Q.Query:
     if len(terms) == 1:
-        return Q.Term(field, terms[0])
-    return _AdjacentPhrase(field, list(terms))
+        return Q.Term(field, terms[0], boost=boost)
+    return _AdjacentPhrase(field, list(terms), boost=boost)
 
 
 class _AdjacentPhrase(Q.Phrase):
@@ -350,7 +355,10 @@ class _AdjacentPhrase(Q.Phrase):
             if (self.fieldname, btext) not in reader:
                 return matching.NullMatcher()
             matchers.append(Q.Term(self.fieldname, btext).matcher(searcher, context))
-        return _AdjacentMatcher(matchers)
+        matcher = _AdjacentMatcher(matchers)
+        if self.boost != 1.0:
+            return matching.WrappingMatcher(matcher, boost=self.boost)
+        return matcher
 
 
 class _AdjacentMatcher(SpanNear2.SpanNear2Matcher):
@@ -448,6 +456,8 @@ class SearchIndex:
         limit = page * per_page
         searcher = self._searcher()
         results = _run(searcher, built.query if built else None, _filter_query(filters), limit)
+        if not results:
+            return SearchPage(total=0, hits=())
         ids = searcher.reader().column_reader("item_id")
         hits = []
         for hit in results[limit - per_page : limit]:
@@ -462,6 +472,8 @@ class SearchIndex:
     def stamps(self) -> dict[int, str]:
         """Return ``item_id -> stamp`` for every indexed document."""
         reader = self._searcher().reader()
+        if not reader.has_column("item_id"):  # no segments yet
+            return {}
         ids = reader.column_reader("item_id")
         stamps = reader.column_reader("stamp")
         return {int(ids[n]): str(stamps[n]) for n in reader.all_doc_ids()}
@@ -478,10 +490,18 @@ class SearchIndex:
         Whoosh readers share file objects, so a searcher is never shared between threads;
         reusing one per thread saves reopening every segment on each search.
         """
-        searcher = getattr(self._local, "searcher", None)
-        try:
-            searcher = self._ix.searcher() if searcher is None else searcher.refresh()
-        except OSError:  # a concurrent commit removed files mid-refresh: start afresh
+        old = getattr(self._local, "searcher", None)
+        if old is not None and old.up_to_date():
+            return old
+        searcher = None
+        if old is not None and old.reader().doc_count_all():  # Whoosh cannot reuse an empty one
+            try:
+                searcher = old.refresh()
+            except OSError:  # a concurrent commit removed files mid-refresh: start afresh
+                searcher = None
+        if searcher is None:
+            if old is not None:
+                old.close()
             searcher = self._ix.searcher()
         self._local.searcher = searcher
         return searcher

@@ -220,6 +220,7 @@ class ManagedSeaweedFS:
                 self._terminate(proc, timeout)
             finally:
                 (self.data_dir / "weed.pid").unlink(missing_ok=True)
+            self._remove_sockets()
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -391,6 +392,17 @@ class ManagedSeaweedFS:
         (self.data_dir / "ports.json").write_text(json.dumps(self.ports, indent=1))
 
     # -- stop -------------------------------------------------------------------------
+
+    def _remove_sockets(self) -> None:
+        """weed leaves some Unix sockets behind after SIGTERM; they are named by our ports."""
+        tmp = Path(os.environ.get("TMPDIR") or "/tmp")
+        paths = [self.data_dir / "run" / "s3.sock", self.data_dir / "run" / "filer.sock"]
+        paths += [tmp / f"seaweedfs-{name}-grpc-{self.ports[f'{name}.port.grpc']}.sock"
+                  for name in ("master", "volume", "filer", "s3", "admin")
+                  if f"{name}.port.grpc" in self.ports]
+        for path in paths:
+            if path.is_socket():
+                path.unlink(missing_ok=True)
 
     @staticmethod
     def _terminate(proc: subprocess.Popen[bytes], timeout: float) -> None:

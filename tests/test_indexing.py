@@ -34,8 +34,8 @@ DOCS = {
     4: ("<script>提示", "<script>alert('x')</script> 本文附有作业设计方案 & 评价量表。"),
     5: ("课程思政案例", "本文介绍学校的劳动教育活动安排。"),
     6: ("英语阅读", "The students enjoyed machine learning basics; learning is fun."),
-    7: ("校本研修总结", "本学期活动记录。"),
-    8: ("活动记录", "校本研修总结。"),
+    7: ("校本研修总结", "本学期活动记录：" + FILLER),
+    8: ("活动记录", "本学期活动记录：" + FILLER + "附校本研修总结。"),
 }
 META = {
     1: ("reflection", "2025-2026", 1, 10, "张三"),

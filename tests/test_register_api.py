@@ -112,8 +112,11 @@ def test_too_short_explains_count_and_threshold(world: World) -> None:
     item = _upload(teacher, INTERVIEW, title="访谈大纲")
     assert item["decision"]["code"] == "too_short"
     assert "831" in item["decision"]["reason"] and "1000" in item["decision"]["reason"]
-    other = world.user("t2")
-    design = _upload(other, INTERVIEW, kind="lesson_design", title="访谈大纲（设计）")
+
+
+def test_lesson_design_threshold_is_800(world: World) -> None:
+    teacher = world.user("t2")
+    design = _upload(teacher, INTERVIEW, kind="lesson_design", title="访谈大纲（设计）")
     assert design["decision"]["code"] == "eligible_awaiting_selection"  # 831 ≥ 800
 
 
