@@ -189,7 +189,11 @@ class ManagedSeaweedFS:
         return self._proc is not None and self._proc.poll() is None
 
     def start(self, timeout: float = 30.0) -> S3Settings:
-        """Start weed, wait for S3, create the bucket, turn on fsync; return the settings."""
+        """Start weed, wait for S3, create the bucket, turn on fsync; return the settings.
+
+        Idempotent while running. Raises StorageError (with the log's head and tail) if weed
+        exits or is not ready within ``timeout`` seconds; nothing is left running then.
+        """
         if self.running and self.settings:
             return self.settings
         if self._proc is not None:
@@ -330,6 +334,7 @@ class ManagedSeaweedFS:
             stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_parent_death_hook(),
         )
         atexit.register(self.stop)
+        (self.data_dir / "weed.pid").write_text(f"{self._proc.pid}\n")
 
     def _wait_for_s3(self, access_key: str, secret_key: str, deadline: float) -> None:
         """Poll until the bucket can be created/seen; stop early if weed exits."""
@@ -387,8 +392,6 @@ class ManagedSeaweedFS:
             self._log.flush()
 
     def _write_state(self) -> None:
-        assert self._proc is not None
-        (self.data_dir / "weed.pid").write_text(f"{self._proc.pid}\n")
         (self.data_dir / "ports.json").write_text(json.dumps(self.ports, indent=1))
 
     # -- stop -------------------------------------------------------------------------
@@ -400,8 +403,9 @@ class ManagedSeaweedFS:
         paths += [tmp / f"seaweedfs-{name}-grpc-{self.ports[f'{name}.port.grpc']}.sock"
                   for name in ("master", "volume", "filer", "s3", "admin")
                   if f"{name}.port.grpc" in self.ports]
+        live = _live_unix_socket_paths()
         for path in paths:
-            if path.is_socket():
+            if live is not None and str(path) not in live and path.is_socket():
                 path.unlink(missing_ok=True)
 
     @staticmethod
@@ -414,6 +418,15 @@ class ManagedSeaweedFS:
                 _signal_group(proc.pid, signal.SIGKILL)
                 proc.wait(10)
         _signal_group(proc.pid, signal.SIGKILL)  # anything left in its group
+
+
+def _live_unix_socket_paths() -> set[str] | None:
+    """Paths of Unix sockets some process still has bound (None if /proc is unavailable)."""
+    try:
+        lines = Path("/proc/net/unix").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    return {fields[7] for fields in (line.split() for line in lines) if len(fields) > 7}
 
 
 def _fsync_applied(shell_output: str, prefix: str) -> bool:

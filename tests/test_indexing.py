@@ -27,6 +27,7 @@ W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 # Hand-written documents; long filler keeps 作业 and 设计 far apart in doc 2.
 FILLER = "学生在课后认真复习，家长积极配合学校的各项安排。" * 6
+RECORD = "本学期共组织了六次活动，教师们积极参与，交流心得。" * 6
 DOCS = {
     1: ("语文教学反思", "本学期我在课堂上进行了深入的教学反思，重新审视了提问方式。"),
     2: ("数学周记", "本周作业较多，" + FILLER + "下学期的单元设计需要改进。"),
@@ -34,8 +35,8 @@ DOCS = {
     4: ("<script>提示", "<script>alert('x')</script> 本文附有作业设计方案 & 评价量表。"),
     5: ("课程思政案例", "本文介绍学校的劳动教育活动安排。"),
     6: ("英语阅读", "The students enjoyed machine learning basics; learning is fun."),
-    7: ("校本研修总结", "本学期活动记录：" + FILLER),
-    8: ("活动记录", "本学期活动记录：" + FILLER + "附校本研修总结。"),
+    7: ("校本研修总结", "活动记录：" + RECORD),
+    8: ("活动记录", "活动记录：" + RECORD + "附校本研修总结。"),
 }
 META = {
     1: ("reflection", "2025-2026", 1, 10, "张三"),

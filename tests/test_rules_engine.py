@@ -498,7 +498,7 @@ def portfolios(draw: st.DrawFn) -> list[ItemFacts]:
     return [draw(one_item(i)) for i in ids]
 
 
-PROPERTY = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
