@@ -11,9 +11,13 @@ Two token streams are produced from the same scan of the text:
   A CJK run of n characters takes n positions, so any substring of the text is a phrase of
   2-grams (ending in a 1-gram when something follows it).
 
+At query time (see ``index.py``) the gram stream decides which documents match (a CJK query
+term is an exact substring match: 等奖 finds 一等奖, 作业设计 needs the four characters in a row)
+and the word stream adds ranking (a document where jieba saw the query's words scores higher).
+
 Precise mode rather than ``cut_for_search``: the search mode emits overlapping sub-words,
-which have no single running position and would break phrase adjacency. Recall for parts of
-words (反思 in 教学反思, 等奖 in 一等奖) comes from the gram stream instead.
+which have no single running position and would break phrase adjacency; recall for parts of
+words comes from the grams, so the word stream can stay one consistent segmentation.
 """
 
 from __future__ import annotations

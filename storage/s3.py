@@ -26,8 +26,14 @@ SHA256_META = "sha256"  # stored as the user metadata header x-amz-meta-sha256
 
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"})
 _DENIED_CODES = frozenset(
-    {"AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken",
-     "ExpiredToken", "AuthorizationHeaderMalformed"}
+    {
+        "AccessDenied",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId",
+        "InvalidToken",
+        "ExpiredToken",
+        "AuthorizationHeaderMalformed",
+    }
 )
 _DIGEST_CODES = frozenset({"BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch"})
 _EXISTS_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
@@ -67,8 +73,10 @@ def make_http_client(
     )
     tls: dict[str, Any] = {}
     if secure:
-        tls = {"cert_reqs": "CERT_REQUIRED",
-               "ca_certs": os.environ.get("SSL_CERT_FILE") or certifi.where()}
+        tls = {
+            "cert_reqs": "CERT_REQUIRED",
+            "ca_certs": os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        }
     return urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
         maxsize=10,
@@ -138,6 +146,7 @@ class S3ObjectStore:
     """ObjectStore backed by one bucket of an S3-compatible server."""
 
     part_size = PART_SIZE
+    uploads_page_size: int | None = None  # None: the server's default (1000 on S3)
 
     def __init__(
         self,
@@ -156,19 +165,26 @@ class S3ObjectStore:
         self.bucket = bucket
         self.endpoint = f"{'https' if is_secure else 'http'}://{host}"
         http = make_http_client(
-            is_secure, connect_timeout=connect_timeout, read_timeout=read_timeout,
+            is_secure,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
             retries=retries,
         )
         self._client = Minio(
-            host, access_key=access_key, secret_key=secret_key, secure=is_secure,
-            region=region, http_client=http,
+            host,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=is_secure,
+            region=region,
+            http_client=http,
         )
 
     @classmethod
     def from_settings(cls, settings: S3Settings, **options: Any) -> S3ObjectStore:
         """Build a store from :class:`S3Settings` (options go to ``__init__``)."""
-        return cls(settings.endpoint, settings.access_key, settings.secret_key,
-                   settings.bucket, **options)
+        return cls(
+            settings.endpoint, settings.access_key, settings.secret_key, settings.bucket, **options
+        )
 
     def __repr__(self) -> str:
         return f"S3ObjectStore(endpoint={self.endpoint!r}, bucket={self.bucket!r})"
@@ -210,9 +226,7 @@ class S3ObjectStore:
         except _WRAPPED as exc:
             raise self._translate(exc, action, key) from exc
 
-    def _call(
-        self, action: str, key: str, func: Callable[..., T], *args: Any, **kwargs: Any
-    ) -> T:
+    def _call(self, action: str, key: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self._errors(action, key):
             return func(*args, **kwargs)
 
@@ -260,28 +274,40 @@ class S3ObjectStore:
         self, key: str, data: bytes, headers: dict[str, str], content_md5: str, md5_hex: str
     ) -> None:
         request_headers = {**headers, "Content-MD5": content_md5}
-        result = self._call("上传", key, self._client._put_object, self.bucket, key, data,
-                            request_headers)
+        result = self._call(
+            "上传", key, self._client._put_object, self.bucket, key, data, request_headers
+        )
         self._check_etag(key, result.etag, md5_hex)
 
     def _put_multipart(
         self, key: str, fh: BinaryIO, headers: dict[str, str], expected: str
     ) -> None:
-        upload_id = self._call("开始分片上传", key, self._client._create_multipart_upload,
-                               self.bucket, key, dict(headers))
+        upload_id = self._call(
+            "开始分片上传",
+            key,
+            self._client._create_multipart_upload,
+            self.bucket,
+            key,
+            dict(headers),
+        )
         try:
             parts, sha256_hex, etag = self._upload_parts(key, fh, upload_id)
             _check_sha256(sha256_hex, expected, key)
-            result = self._call("完成分片上传", key, self._client._complete_multipart_upload,
-                                self.bucket, key, upload_id, parts)
+            result = self._call(
+                "完成分片上传",
+                key,
+                self._client._complete_multipart_upload,
+                self.bucket,
+                key,
+                upload_id,
+                parts,
+            )
         except BaseException as exc:
             self._abort_after_failure(key, upload_id, exc)
             raise
         self._check_etag(key, result.etag, etag)
 
-    def _upload_parts(
-        self, key: str, fh: BinaryIO, upload_id: str
-    ) -> tuple[list[Part], str, str]:
+    def _upload_parts(self, key: str, fh: BinaryIO, upload_id: str) -> tuple[list[Part], str, str]:
         """Send the file in parts; return the parts, its SHA-256 and the expected ETag."""
         sha256 = hashlib.sha256()
         part_md5s = b""
@@ -291,9 +317,17 @@ class S3ObjectStore:
             md5 = _new_md5()
             md5.update(chunk)
             number = len(parts) + 1
-            etag = self._call("分片上传", key, self._client._upload_part, self.bucket, key,
-                              chunk, {"Content-MD5": _md5_b64(md5.digest())}, upload_id,
-                              number)
+            etag = self._call(
+                "分片上传",
+                key,
+                self._client._upload_part,
+                self.bucket,
+                key,
+                chunk,
+                {"Content-MD5": _md5_b64(md5.digest())},
+                upload_id,
+                number,
+            )
             self._check_etag(key, etag, md5.hexdigest())
             parts.append(Part(number, etag))
             part_md5s += md5.digest()
@@ -372,28 +406,58 @@ class S3ObjectStore:
             return
 
     def list_incomplete_uploads(self, prefix: str = "") -> list[tuple[str, str]]:
-        """``(key, upload_id)`` of every unfinished multipart upload under ``prefix``."""
+        """``(key, upload_id)`` of every unfinished multipart upload under ``prefix``.
+
+        Pages are followed with the upload-id marker alone (SeaweedFS orders uploads by id and
+        treats a key marker as a filter); if the server ignores that, as AWS does without a
+        key marker, the standard key + upload-id markers are used instead.
+        """
         found: list[tuple[str, str]] = []
-        key_marker: str | None = None
-        upload_marker: str | None = None
+        seen: set[tuple[str, str]] = set()
+        standard = False
+        markers: dict[str, str] = {}
         while True:
-            page = self._call(
-                "列出未完成的分片上传", prefix, self._client._list_multipart_uploads,
-                self.bucket, key_marker=key_marker, prefix=prefix or None,
-                upload_id_marker=upload_marker,
-            )
-            found += [(u.object_name, u.upload_id) for u in page.uploads if u.upload_id]
-            if not page.is_truncated or not page.uploads:
+            page, truncated = self._uploads_page(prefix, markers)
+            new = [pair for pair in page if pair not in seen]
+            if page and not new:
+                if standard:
+                    raise StorageError("对象存储的分片上传列表分页没有前进，无法列全")
+                standard = True
+            found += new
+            seen.update(new)
+            if not page or not truncated:
                 return found
-            # minio 7.2.20 drops NextUploadIdMarker, so continue from the last entry
-            key_marker = page.next_key_marker or page.uploads[-1].object_name
-            upload_marker = page.uploads[-1].upload_id
+            key, upload_id = found[-1]
+            markers = {"upload_id_marker": upload_id}
+            if standard:
+                markers["key_marker"] = key
+
+    def _uploads_page(
+        self, prefix: str, markers: dict[str, str]
+    ) -> tuple[list[tuple[str, str]], bool]:
+        result = self._call(
+            "列出未完成的分片上传",
+            prefix,
+            self._client._list_multipart_uploads,
+            self.bucket,
+            prefix=prefix or None,
+            max_uploads=self.uploads_page_size,
+            **markers,
+        )
+        pairs = [(u.object_name, u.upload_id) for u in result.uploads if u.upload_id]
+        return pairs, bool(result.is_truncated)
 
     def abort_incomplete_upload(self, key: str, upload_id: str) -> None:
         """Abort one unfinished multipart upload; an already finished one is not an error."""
         try:
-            self._call("中止分片上传", key, self._client._abort_multipart_upload,
-                       self.bucket, key, upload_id)
+            self._call(
+                "中止分片上传",
+                key,
+                self._client._abort_multipart_upload,
+                self.bucket,
+                key,
+                upload_id,
+            )
         except StorageError as exc:
             if exc.code != "NoSuchUpload":
                 raise
@@ -401,13 +465,13 @@ class S3ObjectStore:
 
 def _check_sha256(actual: str, expected: str, key: str) -> None:
     if actual != expected:
-        raise StorageError(
-            f"文件内容的 SHA-256（{actual}）与登记的 {expected} 不符，{key} 未上传"
-        )
+        raise StorageError(f"文件内容的 SHA-256（{actual}）与登记的 {expected} 不符，{key} 未上传")
 
 
 def _looks_like_md5_etag(etag: str) -> bool:
     head, _, count = etag.partition("-")
-    return len(head) == 32 and all(c in "0123456789abcdef" for c in head) and (
-        not count or count.isdigit()
+    return (
+        len(head) == 32
+        and all(c in "0123456789abcdef" for c in head)
+        and (not count or count.isdigit())
     )

@@ -30,14 +30,27 @@ from storage.s3 import S3ObjectStore
 
 HOST = "127.0.0.1"
 PORT_FLAGS = (
-    "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
-    "filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc",
-    "admin.port", "admin.port.grpc", "webdav.port", "metricsPort",
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+    "webdav.port",
+    "metricsPort",
 )
 SAFE_FLAGS = (
-    f"-ip={HOST}", f"-ip.bind={HOST}",
-    "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
-    "-s3.port.iceberg=0", "-s3.port.lance=0",
+    f"-ip={HOST}",
+    f"-ip.bind={HOST}",
+    "-webdav=false",
+    "-admin.ui=false",
+    "-master.telemetry=false",
+    "-s3.port.iceberg=0",
+    "-s3.port.lance=0",
     # DeleteBucket must never wipe an archive that still holds objects
     "-s3.allowDeleteBucketNotEmpty=false",
 )
@@ -58,8 +71,10 @@ def find_weed() -> Path:
     """Locate the ``weed`` binary (PATH, then this interpreter's scripts directory)."""
     found = shutil.which("weed")
     candidates = [Path(found)] if found else []
-    candidates += [Path(sysconfig.get_path("scripts")) / "weed",
-                   Path(sys.executable).parent / "weed"]
+    candidates += [
+        Path(sysconfig.get_path("scripts")) / "weed",
+        Path(sys.executable).parent / "weed",
+    ]
     for path in candidates:
         if path.is_file() and os.access(path, os.X_OK):
             return path
@@ -116,8 +131,10 @@ def _valid_ports(ports: object) -> bool:
 def load_or_create_credentials(path: Path) -> tuple[str, str]:
     """Read ``credentials.json`` or create it once with random keys (mode 0600)."""
     if not path.exists():
-        data = {"access_key": "AK" + secrets.token_hex(9).upper(),
-                "secret_key": secrets.token_urlsafe(30)}
+        data = {
+            "access_key": "AK" + secrets.token_hex(9).upper(),
+            "secret_key": secrets.token_urlsafe(30),
+        }
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -237,8 +254,10 @@ class ManagedSeaweedFS:
         cmd += [f"-{flag}={ports[flag]}" for flag in PORT_FLAGS]
         run_dir = self.data_dir / "run"
         if len(str(run_dir / "filer.sock")) <= _MAX_SOCKET_PATH:  # else weed's /tmp default
-            cmd += [f"-s3.localSocket={run_dir / 's3.sock'}",
-                    f"-filer.localSocket={run_dir / 'filer.sock'}"]
+            cmd += [
+                f"-s3.localSocket={run_dir / 's3.sock'}",
+                f"-filer.localSocket={run_dir / 'filer.sock'}",
+            ]
         return cmd
 
     def log_tail(self, lines: int = 30) -> str:
@@ -330,8 +349,14 @@ class ManagedSeaweedFS:
         self._log.write(f"\n=== {stamp} {' '.join(cmd)}\n".encode())
         self._log.flush()
         self._proc = subprocess.Popen(
-            cmd, cwd=self.data_dir, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_parent_death_hook(),
+            cmd,
+            cwd=self.data_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_parent_death_hook(),
         )
         atexit.register(self.stop)
         (self.data_dir / "weed.pid").write_text(f"{self._proc.pid}\n")
@@ -339,8 +364,13 @@ class ManagedSeaweedFS:
     def _wait_for_s3(self, access_key: str, secret_key: str, deadline: float) -> None:
         """Poll until the bucket can be created/seen; stop early if weed exits."""
         probe = S3ObjectStore(
-            f"http://{HOST}:{self.ports['s3.port']}", access_key, secret_key, self.bucket,
-            connect_timeout=1.0, read_timeout=5.0, retries=0,
+            f"http://{HOST}:{self.ports['s3.port']}",
+            access_key,
+            secret_key,
+            self.bucket,
+            connect_timeout=1.0,
+            read_timeout=5.0,
+            retries=0,
         )
         last: StorageError | None = None
         while time.monotonic() < deadline:
@@ -370,14 +400,21 @@ class ManagedSeaweedFS:
         """``fs.configure`` the bucket path with fsync=true via ``weed shell``."""
         p = self.ports
         prefix = f"/buckets/{self.bucket}"
-        cmd = [str(find_weed()), "shell",
-               f"-master={HOST}:{p['master.port']}.{p['master.port.grpc']}",
-               f"-filer={HOST}:{p['filer.port']}.{p['filer.port.grpc']}"]
+        cmd = [
+            str(find_weed()),
+            "shell",
+            f"-master={HOST}:{p['master.port']}.{p['master.port.grpc']}",
+            f"-filer={HOST}:{p['filer.port']}.{p['filer.port.grpc']}",
+        ]
         script = f"fs.configure -locationPrefix={prefix} -fsync=true -apply\n"
         try:
             result = subprocess.run(
-                cmd, input=script.encode(), capture_output=True, cwd=self.data_dir,
-                timeout=max(5.0, deadline - time.monotonic()), check=False,
+                cmd,
+                input=script.encode(),
+                capture_output=True,
+                cwd=self.data_dir,
+                timeout=max(5.0, deadline - time.monotonic()),
+                check=False,
             )
         except subprocess.TimeoutExpired as exc:
             raise StorageError(f"weed shell 设置 fsync 超时：{exc}") from exc
@@ -400,9 +437,11 @@ class ManagedSeaweedFS:
         """weed leaves some Unix sockets behind after SIGTERM; they are named by our ports."""
         tmp = Path(os.environ.get("TMPDIR") or "/tmp")
         paths = [self.data_dir / "run" / "s3.sock", self.data_dir / "run" / "filer.sock"]
-        paths += [tmp / f"seaweedfs-{name}-grpc-{self.ports[f'{name}.port.grpc']}.sock"
-                  for name in ("master", "volume", "filer", "s3", "admin")
-                  if f"{name}.port.grpc" in self.ports]
+        paths += [
+            tmp / f"seaweedfs-{name}-grpc-{self.ports[f'{name}.port.grpc']}.sock"
+            for name in ("master", "volume", "filer", "s3", "admin")
+            if f"{name}.port.grpc" in self.ports
+        ]
         live = _live_unix_socket_paths()
         for path in paths:
             if live is not None and str(path) not in live and path.is_socket():

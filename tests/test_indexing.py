@@ -163,6 +163,13 @@ def test_compound_word_requires_adjacency(index: SearchIndex) -> None:
     assert ids(index.search("作业 设计")) == {2, 4}  # space = AND, any distance
 
 
+def test_repeated_characters(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.upsert([make_doc(1, "一", "他哈哈哈大笑"), make_doc(2, "二", "他哈哈一笑，哈哈")])
+    assert ids(ix.search("哈哈哈")) == {1}
+    assert ids(ix.search("哈哈")) == {1, 2}
+
+
 def test_quoted_phrase_keeps_order(index: SearchIndex) -> None:
     assert ids(index.search('"教学反思"')) == {1}
     assert ids(index.search('"反思教学"')) == set()
@@ -176,6 +183,8 @@ def test_boolean_operators(index: SearchIndex) -> None:
     assert ids(index.search("课 NOT 反思", per_page=50)) == {2, 3, 5}
     assert ids(index.search("(反思 OR 等奖) NOT 一等奖")) == {1}
     assert ids(index.search("“教学反思” OR （等奖）")) == {1, 3}  # full-width syntax
+    assert ids(index.search("NOT 课", per_page=50)) == {4, 6, 7, 8}
+    assert ids(index.search("标题:(反思 OR 获奖)")) == {1, 3}
 
 
 def test_digits_and_latin(index: SearchIndex) -> None:
@@ -226,6 +235,8 @@ def test_paging(index: SearchIndex) -> None:
     assert sorted(seen) == sorted(DOCS) and pages[3].hits == ()
     with pytest.raises(ValueError):
         index.search("课", page=0)
+    with pytest.raises(ValueError):
+        index.search("课", per_page=1000)
 
 
 # --- snippets -----------------------------------------------------------------------------

@@ -347,6 +347,12 @@ def test_paper_reasons() -> None:
     assert other.numbers["counted_year"] == Y25
     counted = decision(items, 1, Y25)
     assert counted.numbers["recognition_id"] == 2 and "省级期刊发表" in counted.reason
+    lost = [item(1, "paper", when=date(2025, 3, 1), recognitions=(
+        award(1, "county", 3, date(2025, 4, 1)), pub(2, "city", date(2025, 10, 1)))),
+        item(2, "paper", title="更好的论文", recognitions=(pub(3, "national", date(2025, 11, 1)),))]
+    assert decision(lost, 1, Y24).reason == (
+        "同篇论文只计一次最高等次：按 2025—2026 学年市级期刊发表认定，"
+        "该学年论文名额已由《更好的论文》占用，不改按较低等次计")
     none = decision([item(1, "paper")], 1)
     assert none.reason == "论文暂无县级以上获奖或正式期刊发表，不计学时，仍归档"
 
@@ -560,3 +566,22 @@ def test_limits_hold(items: list[ItemFacts]) -> None:
             held = [d for d in result.decisions
                     if kinds[d.item_id] in group.kinds and d.code in (COUNTED, AWAITING_SELECTION)]
             assert len(held) <= group.per_year
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_near_duplicate_search_misses_nothing(seed: int) -> None:
+    # 9 of 64 values differ → similarity 55/64 ≈ 0.86 ≥ 0.85: found wherever the changes fall;
+    # 10 differ → 54/64 ≈ 0.84: not a duplicate.
+    rnd = random.Random(seed)
+    base = tuple(rnd.getrandbits(32) for _ in range(64))
+
+    def changed(n: int) -> tuple[int, ...]:
+        where = set(rnd.sample(range(64), n))
+        return tuple(v + 1 if i in where else v for i, v in enumerate(base))
+
+    items = [item(1, "lecture_notes", fingerprint=base),
+             item(2, "lecture_notes", fingerprint=changed(9)),
+             item(3, "lecture_notes", fingerprint=changed(10))]
+    result = outcomes(items)
+    assert result[(2, Y25)] == (DUPLICATE, 0.0, 1)
+    assert result[(3, Y25)] != (DUPLICATE, 0.0, 1)  # it may still be close enough to item 2

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from minio.error import S3Error
 
 from storage import (
     ManagedSeaweedFS,
@@ -139,7 +140,11 @@ def test_roundtrip_with_chinese_key(store: S3ObjectStore, tmp_path: Path) -> Non
     info = store.stat(key)
     assert info is not None
     assert (info.key, info.size, info.content_type, info.sha256) == (
-        key, len(data), "application/msword", digest)
+        key,
+        len(data),
+        "application/msword",
+        digest,
+    )
     assert info.etag == hashlib.md5(data).hexdigest()
     assert info.last_modified is not None
     assert store.read_bytes(key) == data
@@ -190,8 +195,9 @@ def test_bad_content_md5_is_rejected_by_server(store: S3ObjectStore) -> None:
     key = "checks/bad-md5"
     bad_md5 = base64.b64encode(hashlib.md5(b"what the client meant").digest()).decode()
     with pytest.raises(StorageError) as info:
-        store._put_single(key, data, {"Content-Type": "text/plain"}, bad_md5,
-                          hashlib.md5(data).hexdigest())
+        store._put_single(
+            key, data, {"Content-Type": "text/plain"}, bad_md5, hashlib.md5(data).hexdigest()
+        )
     assert info.value.code in ("BadDigest", "InvalidDigest")
     assert store.stat(key) is None
 
@@ -223,8 +229,9 @@ def test_multipart_with_wrong_sha256_is_aborted(settings: S3Settings, tmp_path: 
 
 
 def test_missing_bucket_is_an_error_not_a_missing_object(settings: S3Settings) -> None:
-    absent = S3ObjectStore(settings.endpoint, settings.access_key, settings.secret_key,
-                           "no-such-bucket")
+    absent = S3ObjectStore(
+        settings.endpoint, settings.access_key, settings.secret_key, "no-such-bucket"
+    )
     with pytest.raises(StorageError) as info:
         absent.stat("k")
     assert info.value.code == "NoSuchBucket" and not isinstance(info.value, ObjectNotFound)
@@ -233,8 +240,9 @@ def test_missing_bucket_is_an_error_not_a_missing_object(settings: S3Settings) -
 def test_ensure_bucket_is_idempotent(settings: S3Settings, store: S3ObjectStore) -> None:
     store.ensure_bucket()
     store.ensure_bucket()
-    fresh = S3ObjectStore(settings.endpoint, settings.access_key, settings.secret_key,
-                          "fresh-bucket")
+    fresh = S3ObjectStore(
+        settings.endpoint, settings.access_key, settings.secret_key, "fresh-bucket"
+    )
     fresh.ensure_bucket()
     fresh.ensure_bucket()
     assert fresh.stat("anything") is None
@@ -268,18 +276,51 @@ def test_incomplete_multipart_upload_listing_and_abort(store: S3ObjectStore) -> 
     store.abort_incomplete_upload(key, upload_id)  # idempotent
 
 
+def test_incomplete_upload_listing_follows_pages(settings: S3Settings) -> None:
+    store = S3ObjectStore.from_settings(settings)
+    store.uploads_page_size = 2
+    client = store._client
+    created = {
+        (key, client._create_multipart_upload(store.bucket, key, {}))
+        for key in ["pages/a", "pages/b", "pages/b", "pages/c", "pages/d"]
+    }
+    other = ("elsewhere/x", client._create_multipart_upload(store.bucket, "elsewhere/x", {}))
+    try:
+        listed = store.list_incomplete_uploads("pages/")
+        assert sorted(listed) == sorted(created)
+    finally:
+        for key, upload_id in [*created, other]:
+            store.abort_incomplete_upload(key, upload_id)
+    assert store.list_incomplete_uploads("pages/") == []
+
+
+def test_bad_part_md5_is_rejected_by_server(store: S3ObjectStore) -> None:
+    client = store._client
+    upload_id = client._create_multipart_upload(store.bucket, "parts/bad", {})
+    bad_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    with pytest.raises(S3Error) as info:
+        client._upload_part(
+            store.bucket, "parts/bad", b"a" * 100, {"Content-MD5": bad_md5}, upload_id, 1
+        )
+    assert info.value.code == "BadDigest"
+    store.abort_incomplete_upload("parts/bad", upload_id)
+
+
 # -- security settings --------------------------------------------------------------------
 
 
-def test_anonymous_requests_get_403(store: S3ObjectStore, settings: S3Settings,
-                                    tmp_path: Path) -> None:
+def test_anonymous_requests_get_403(
+    store: S3ObjectStore, settings: S3Settings, tmp_path: Path
+) -> None:
     path, digest = write(tmp_path / "f", b"private")
     key = object_key_for(digest)
     store.put_file(key, path, content_type="text/plain", sha256_hex=digest)
-    for method, url in [("GET", f"{settings.endpoint}/{settings.bucket}/{key}"),
-                        ("GET", f"{settings.endpoint}/{settings.bucket}"),
-                        ("GET", f"{settings.endpoint}/"),
-                        ("PUT", f"{settings.endpoint}/{settings.bucket}/anon")]:
+    for method, url in [
+        ("GET", f"{settings.endpoint}/{settings.bucket}/{key}"),
+        ("GET", f"{settings.endpoint}/{settings.bucket}"),
+        ("GET", f"{settings.endpoint}/"),
+        ("PUT", f"{settings.endpoint}/{settings.bucket}/anon"),
+    ]:
         request = urllib.request.Request(url, method=method, data=b"x" if method == "PUT" else None)
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(request, timeout=5)
@@ -288,15 +329,15 @@ def test_anonymous_requests_get_403(store: S3ObjectStore, settings: S3Settings,
 
 
 def test_wrong_credentials_are_refused(settings: S3Settings) -> None:
-    wrong_secret = S3ObjectStore(settings.endpoint, settings.access_key, "wrong-secret",
-                                 settings.bucket)
+    wrong_secret = S3ObjectStore(
+        settings.endpoint, settings.access_key, "wrong-secret", settings.bucket
+    )
     with pytest.raises(StorageError) as info:
         wrong_secret.stat("anything")
     assert info.value.code == "SignatureDoesNotMatch"
     assert info.value.__cause__ is not None
 
-    wrong_key = S3ObjectStore(settings.endpoint, "NOSUCHKEY", settings.secret_key,
-                              settings.bucket)
+    wrong_key = S3ObjectStore(settings.endpoint, "NOSUCHKEY", settings.secret_key, settings.bucket)
     with pytest.raises(StorageError) as info:
         list(wrong_key.list())
     assert info.value.code == "InvalidAccessKeyId"
@@ -306,15 +347,21 @@ def test_credentials_file_is_private(seaweed: ManagedSeaweedFS, settings: S3Sett
     path = seaweed.data_dir / "credentials.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     saved = json.loads(path.read_text())
-    assert (saved["access_key"], saved["secret_key"]) == (settings.access_key,
-                                                          settings.secret_key)
+    assert (saved["access_key"], saved["secret_key"]) == (settings.access_key, settings.secret_key)
     assert "***" in repr(settings) and settings.secret_key not in repr(settings)
 
 
 def test_safe_flags_and_loopback_only(seaweed: ManagedSeaweedFS) -> None:
     cmd = seaweed.command()
-    for flag in ("-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-webdav=false", "-admin.ui=false",
-                 "-master.telemetry=false", "-s3.port.iceberg=0", "-s3.port.lance=0"):
+    for flag in (
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-webdav=false",
+        "-admin.ui=false",
+        "-master.telemetry=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+    ):
         assert flag in cmd
     ports = seaweed.ports
     assert set(ports) == set(PORT_FLAGS) and len(set(ports.values())) == len(PORT_FLAGS)
@@ -328,12 +375,19 @@ def test_safe_flags_and_loopback_only(seaweed: ManagedSeaweedFS) -> None:
 def test_fsync_is_on_for_the_bucket(seaweed: ManagedSeaweedFS) -> None:
     p = seaweed.ports
     shell = subprocess.run(
-        [str(find_weed()), "shell", f"-master=127.0.0.1:{p['master.port']}.{p['master.port.grpc']}",
-         f"-filer=127.0.0.1:{p['filer.port']}.{p['filer.port.grpc']}"],
-        input=b"fs.configure\n", capture_output=True, timeout=30, check=True,
+        [
+            str(find_weed()),
+            "shell",
+            f"-master=127.0.0.1:{p['master.port']}.{p['master.port.grpc']}",
+            f"-filer=127.0.0.1:{p['filer.port']}.{p['filer.port.grpc']}",
+        ],
+        input=b"fs.configure\n",
+        capture_output=True,
+        timeout=30,
+        check=True,
     )
     text = shell.stdout.decode()
-    conf = json.loads(text[text.index("{"):])
+    conf = json.loads(text[text.index("{") :])
     assert {"locationPrefix": f"/buckets/{seaweed.bucket}", "fsync": True}.items() <= next(
         loc for loc in conf["locations"] if loc["locationPrefix"] == f"/buckets/{seaweed.bucket}"
     ).items()
@@ -350,14 +404,17 @@ def test_non_empty_bucket_cannot_be_deleted(store: S3ObjectStore, tmp_path: Path
 # -- lifecycle ----------------------------------------------------------------------------
 
 
-def test_two_instances_side_by_side(seaweed: ManagedSeaweedFS, settings: S3Settings,
-                                    tmp_path: Path) -> None:
+def test_two_instances_side_by_side(
+    seaweed: ManagedSeaweedFS, settings: S3Settings, tmp_path: Path
+) -> None:
     with ManagedSeaweedFS(tmp_path / "second", bucket="archive") as other:
         assert other.settings is not None
         assert not set(other.ports.values()) & set(seaweed.ports.values())
         assert other.settings.secret_key != settings.secret_key
-        first, second = S3ObjectStore.from_settings(settings), S3ObjectStore.from_settings(
-            other.settings)
+        first, second = (
+            S3ObjectStore.from_settings(settings),
+            S3ObjectStore.from_settings(other.settings),
+        )
         path, digest = write(tmp_path / "f", b"only in the second")
         second.put_file("side/by/side", path, content_type="text/plain", sha256_hex=digest)
         assert second.read_bytes("side/by/side") == b"only in the second"
@@ -377,8 +434,9 @@ def test_restart_keeps_objects_and_credentials(tmp_path: Path) -> None:
     first = server.start()
     path, digest = write(tmp_path / "f", "重启后仍在".encode())
     key = object_key_for(digest)
-    S3ObjectStore.from_settings(first).put_file(key, path, content_type="text/plain",
-                                                 sha256_hex=digest)
+    S3ObjectStore.from_settings(first).put_file(
+        key, path, content_type="text/plain", sha256_hex=digest
+    )
     old_ports = dict(server.ports)
     server.stop()
 
@@ -417,14 +475,20 @@ def test_stop_leaves_no_process_and_operations_fail_fast(tmp_path: Path) -> None
         os.killpg(pid, 0)
     assert not any(port_open(p) for p in ports.values())
     assert not (tmp_path / "weed" / "weed.pid").exists()
-    leftovers = [p for p in Path(os.environ.get("TMPDIR") or "/tmp").glob("seaweedfs-*.sock")
-                 if any(p.name.endswith(f"-{port}.sock") for port in ports.values())]
+    leftovers = [
+        p
+        for p in Path(os.environ.get("TMPDIR") or "/tmp").glob("seaweedfs-*.sock")
+        if any(p.name.endswith(f"-{port}.sock") for port in ports.values())
+    ]
     assert leftovers == [] and list((tmp_path / "weed" / "run").iterdir()) == []
 
-    for operation in (lambda: store.stat("k"), lambda: store.read_bytes("k"),
-                      lambda: list(store.list()), store.ensure_bucket,
-                      lambda: store.put_file("k2", path, content_type="text/plain",
-                                             sha256_hex=digest)):
+    for operation in (
+        lambda: store.stat("k"),
+        lambda: store.read_bytes("k"),
+        lambda: list(store.list()),
+        store.ensure_bucket,
+        lambda: store.put_file("k2", path, content_type="text/plain", sha256_hex=digest),
+    ):
         began = time.monotonic()
         with pytest.raises(StorageError, match="无法连接") as info:
             operation()
@@ -453,8 +517,9 @@ def test_crashed_parent_does_not_leave_weed_running(tmp_path: Path) -> None:
         print(server.pid, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """)
-    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           timeout=60, check=False)
+    child = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
     assert child.stdout.strip(), child.stderr
     assert wait_gone(int(child.stdout.split()[0]))
 

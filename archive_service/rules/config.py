@@ -245,8 +245,9 @@ def _merge(default: dict[str, Any], override: dict[str, Any], path: Path_,
         here = path + (key,)
         known = key in default or (allowed is not None and (key in allowed or "*" in allowed))
         if not known:
+            choices = sorted((set(default) | set(allowed or ())) - {"*"})
             _fail(src, here, "是未知的设置项（拼写错误？）"
-                  + (f"，可用的有：{', '.join(sorted(default))}" if default else ""))
+                  + (f"，可用的有：{', '.join(choices)}" if choices else ""))
         base = default.get(key)
         if isinstance(value, dict) != isinstance(base, dict) and base is not None:
             _fail(src, here, "应为表（[section]）" if isinstance(base, dict) else "不应是表")

@@ -21,6 +21,7 @@ step depends on hash or set order.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -144,7 +145,7 @@ def _as_date(value: Any) -> date | None:
 
 
 def _positive_number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return float(value) if value > 0 else None
 
@@ -209,7 +210,7 @@ def _threshold(item: ItemFacts, rules: Rules) -> int | None:
 
 def _band_size(k: int, threshold: float) -> int:
     """Rows per LSH band such that two signatures with similarity ≥ threshold share a band."""
-    mismatches = int((1.0 - threshold) * k)
+    mismatches = int((1.0 - threshold) * k + 1e-9)
     return max(1, k // (mismatches + 1))
 
 
@@ -418,17 +419,17 @@ def _paper_other_years(item: ItemFacts, best: Decision, candidate: _Candidate,
     assert rec is not None
     years = {home_year(item, rules)} | {
         academic_year(r.date, rules.year_start_month, rules.year_start_day)
-        for h, r in _qualifying(item, rules)}
+        for _, r in _qualifying(item, rules)}
     years.discard(best.year)
-    what = f"{_year_zh(best.year)} 学年按{describe_recognition(rec)}"
+    year, what = _year_zh(best.year), describe_recognition(rec)
+    head = "同篇论文只计一次最高等次："
     if best.code == COUNTED:
-        reason = f"同篇论文只计一次最高等次：已在 {what}计 {_fmt(best.hours)} 学时"
+        reason = f"{head}已在 {year} 学年按{what}计 {_fmt(best.hours)} 学时"
     elif best.code == AWAITING_SELECTION:
-        reason = (f"同篇论文只计一次最高等次：按 {what}认定（{_fmt(candidate.hours)} 学时），"
-                  "待学校筛选")
+        reason = f"{head}按 {year} 学年{what}认定（{_fmt(candidate.hours)} 学时），待学校筛选"
     else:
         holder = titles.get(best.related_item_id or 0, "")
-        reason = (f"同篇论文只计一次最高等次：按 {what}认定，该学年论文名额已由《{holder}》占用，"
+        reason = (f"{head}按 {year} 学年{what}认定，该学年论文名额已由《{holder}》占用，"
                   "不改按较低等次计")
     numbers = {"counted_year": best.year, "recognition_id": rec.id, "hours": candidate.hours,
                "counted_code": best.code}

@@ -1,0 +1,93 @@
+"""The Chinese web pages through Flask's client: login, CSRF, upload form, hours, search."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask.testing import FlaskClient
+
+from tests.conftest import World, corpus
+
+
+def _csrf(client: FlaskClient, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, page[:500]
+    return match.group(1)
+
+
+def _login(world: World, username: str, password: str = "secret-pass-1") -> FlaskClient:
+    client = world.app.test_client()
+    token = _csrf(client, "/login")
+    res = client.post("/login", data={"username": username, "password": password,
+                                      "csrf_token": token})
+    assert res.status_code == 302, res.get_data(as_text=True)[:300]
+    return client
+
+
+def test_login_requires_csrf_and_right_password(world: World) -> None:
+    world.user("t1")
+    client = world.app.test_client()
+    res = client.post("/login", data={"username": "t1", "password": "secret-pass-1"})
+    assert res.status_code == 400
+    assert "表单已过期" in res.get_data(as_text=True)
+    token = _csrf(client, "/login")
+    res = client.post("/login", data={"username": "t1", "password": "bad", "csrf_token": token})
+    assert res.status_code == 401
+    assert "用户名或密码不正确" in res.get_data(as_text=True)
+
+
+def test_teacher_uploads_through_the_form_and_sees_hours(world: World) -> None:
+    world.user("t1", name="张老师")
+    client = _login(world, "t1")
+    token = _csrf(client, "/my/items/new")
+    path = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
+    res = client.post("/my/items/new", content_type="multipart/form-data", data={
+        "csrf_token": token, "kind": "reflection", "subtype": "教学反思",
+        "title": "英语教学反思", "completion_date": "2025-10-08",
+        "file": (io.BytesIO(path.read_bytes()), "教学总结（终稿）.docx")})
+    assert res.status_code == 302, res.get_data(as_text=True)[:500]
+    page = client.get(res.headers["Location"]).get_data(as_text=True)
+    assert "英语教学反思" in page and "教学总结（终稿）.docx" in page
+    assert "1,013 字 / 需 ≥1000 字" in page
+    hours = client.get("/my/hours?year=2025-2026").get_data(as_text=True)
+    assert "待学校筛选" in hours and "0 / 40 学时" in hours
+
+
+def test_form_errors_are_shown_in_chinese(world: World) -> None:
+    world.user("t1")
+    client = _login(world, "t1")
+    token = _csrf(client, "/my/items/new")
+    res = client.post("/my/items/new", content_type="multipart/form-data", data={
+        "csrf_token": token, "kind": "reflection", "title": "锁文件",
+        "completion_date": "2025-10-08",
+        "file": (io.BytesIO(corpus("edge_08_word_lockfile_ownerfile.docx").read_bytes()),
+                 "~$方案.docx")})
+    assert res.status_code == 422
+    assert "临时锁定文件" in res.get_data(as_text=True)
+
+
+def test_pages_check_roles(world: World) -> None:
+    world.user("t1")
+    world.user("i1", role="inspector")
+    teacher = _login(world, "t1")
+    assert teacher.get("/admin/register").status_code == 403
+    assert teacher.get("/admin/review").status_code == 403
+    inspector = _login(world, "i1")
+    assert inspector.get("/my/items/new").status_code == 403
+    anonymous = world.app.test_client()
+    assert anonymous.get("/search").status_code == 302
+
+
+def test_search_page_escapes_and_highlights(world: World) -> None:
+    teacher = world.user("t1")
+    world.user("i1", role="inspector")
+    teacher.upload(corpus("zh_pdf_06_kechengsizheng_jiaoxuesheji.pdf"), kind="lesson_design",
+                   title="<script>alert(1)</script>仿制图章")
+    client = _login(world, "i1")
+    page = client.get("/search?q=仿制图章").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "<mark>" in page
+    assert "打开原件" in page
