@@ -378,6 +378,10 @@ def test_teacher_preference_breaks_equal_hours_only() -> None:
                                (2, Y25): (AWAITING_SELECTION, 0.0)}
     items = [item(1, "unit_design"), item(2, "lesson_design", teacher_preferred=True)]
     assert outcomes(items)[(1, Y25)] == (AWAITING_SELECTION, 0.0)
+    # among selected items the regulation's tie rule alone decides: earlier date wins
+    items = [item(1, "reflection", selected=True),
+             item(2, "reflection", selected=True, teacher_preferred=True)]
+    assert outcomes(items)[(1, Y25)] == (COUNTED, 4.0)
 
 
 def test_year_totals_and_target() -> None:

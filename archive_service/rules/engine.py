@@ -10,8 +10,8 @@ Every item passes the checks in this order; the first that applies decides it:
 6. papers: ``no_recognition`` without a county+ award or a journal publication; otherwise the
    best recognition decides the hours and the year, and every other year the paper touches gets
    ``already_counted``;
-7. the per-year limit groups: selected first, then higher hours, then the teacher's preference
-   (``teacher_preferred``), then the earlier date, then the lower id; winners are ``counted``
+7. the per-year limit groups: selected first, then higher hours, then (among unselected items
+   only) the teacher's preference, then the earlier date, then the lower id; winners are ``counted``
    (or ``eligible_awaiting_selection`` when the kind needs the school's selection and has none
    yet), losers ``over_annual_limit``.
 
@@ -455,12 +455,14 @@ def _counts_as_selected(item: ItemFacts, rules: Rules) -> bool:
 
 
 def _rank_key(c: _Candidate, rules: Rules) -> tuple[int, float, int, date, int]:
-    """Selected first, then higher hours, the teacher's preference, earlier date, lower id.
+    """Selected first, then higher hours, earlier date, lower id (credit-rules.md).
 
-    The teacher's preference only breaks ties of equal hours, so it never costs hours.
+    The teacher's preference only orders items that are both unselected and equal in hours:
+    among selected items the regulation's tie rule alone decides, and it never costs hours.
     """
-    return (0 if _counts_as_selected(c.item, rules) else 1, -c.hours,
-            0 if c.item.teacher_preferred else 1, c.when, c.item.id)
+    selected = _counts_as_selected(c.item, rules)
+    preferred = 0 if selected or c.item.teacher_preferred else 1
+    return (0 if selected else 1, -c.hours, preferred, c.when, c.item.id)
 
 
 def _winner_decision(c: _Candidate, rules: Rules) -> Decision:

@@ -70,7 +70,7 @@ WORD_SUFFIX = {DOCX_MIME: ".docx", DOC_MIME: ".doc"}
 
 # Page geometry of the generated pages (mm, A4).
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 20.0
-KIND_W, NUM_W, GAP = 32.0, 14.0, 3.0
+KIND_W, NUM_W, GAP = 40.0, 14.0, 3.0
 TITLE_W = PAGE_W - 2 * MARGIN - KIND_W - NUM_W - GAP
 LINE_H, NOTE_H, TEACHER_H, ROW_GAP, HEADING_H = 6.0, 5.0, 10.0, 1.5, 18.0
 PT_PER_MM = 72 / 25.4
@@ -214,7 +214,7 @@ def _fetch(store: ObjectStore, part: _Part, src: Path) -> Path | None:
     try:
         data = store.read_bytes(part.object_key)
     except ObjectNotFound:
-        part.problem = "原件在对象存储中找不到（可能已丢失），请运行 `archive check` 核对。"
+        part.problem = "原件在对象存储中找不到（可能已丢失），请联系系统管理员核对（archive check）。"
         return None
     except StorageError as exc:
         raise AppError("storage_unavailable",

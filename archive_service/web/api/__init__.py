@@ -47,4 +47,4 @@ def json_body() -> dict[str, Any]:
     return data
 
 
-from . import accounts, items, openapi, register  # noqa: E402,F401
+from . import accounts, collection, items, openapi, register  # noqa: E402,F401
