@@ -475,12 +475,13 @@ def test_stop_leaves_no_process_and_operations_fail_fast(tmp_path: Path) -> None
         os.killpg(pid, 0)
     assert not any(port_open(p) for p in ports.values())
     assert not (tmp_path / "weed" / "weed.pid").exists()
-    leftovers = [
-        p
-        for p in Path(os.environ.get("TMPDIR") or "/tmp").glob("seaweedfs-*.sock")
-        if any(p.name.endswith(f"-{port}.sock") for port in ports.values())
+    tmp = Path(os.environ.get("TMPDIR") or "/tmp")
+    grpc_sockets = [
+        tmp / f"seaweedfs-{name}-grpc-{ports[f'{name}.port.grpc']}.sock"
+        for name in ("master", "volume", "filer", "s3", "admin")
     ]
-    assert leftovers == [] and list((tmp_path / "weed" / "run").iterdir()) == []
+    assert not any(path.exists() for path in grpc_sockets)
+    assert list((tmp_path / "weed" / "run").iterdir()) == []
 
     for operation in (
         lambda: store.stat("k"),

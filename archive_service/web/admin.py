@@ -16,6 +16,7 @@ from ..services.register import current_year
 from ..services.reports import RegisterRequest, register_for
 from ..services.scope import item_filter
 from ..services.views import items_dicts
+from .api.collection import collection_response
 from .auth import me, roles_required
 from .common import content_disposition
 
@@ -97,3 +98,10 @@ def register_export_csv() -> Any:
     response.headers["Content-Disposition"] = content_disposition(
         f"学时登记表_{data['year']}.csv")
     return response
+
+
+@bp.get("/collection.pdf")
+@roles_required("admin")
+def collection_pdf() -> Any:
+    """装订成册 PDF of the admin's school (an all-schools admin passes ``school``)."""
+    return collection_response(me(), request.args.get("year", ""), request.args.get("school", ""))
