@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.conftest import World, corpus
-
 from archive_service.db import db
 from archive_service.extensions import archive
+from tests.conftest import World, corpus
 
 
 def test_upload_pdf_end_to_end(world: World) -> None:

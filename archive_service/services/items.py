@@ -25,7 +25,16 @@ from storage import ObjectStore, StorageError, object_key_for
 
 from ..errors import AppError, Forbidden
 from ..extract import Extraction, ExtractionError, extract
-from ..models import Attachment, AuditEvent, IndexOutbox, Item, ItemVersion, Recognition, User, utcnow
+from ..models import (
+    Attachment,
+    AuditEvent,
+    IndexOutbox,
+    Item,
+    ItemVersion,
+    Recognition,
+    User,
+    utcnow,
+)
 from ..rules import count_chars, minhash
 from .metadata import KIND_NAMES, parse_date, parse_metadata, validate_metadata
 from .settings import Settings
