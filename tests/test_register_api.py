@@ -218,3 +218,20 @@ def test_rules_file_changes_decisions(tmp_path, s3_server) -> None:
     assert item["decision"]["code"] == "too_short"
     assert "1500" in item["decision"]["reason"]
     assert _register(teacher, year="2025-2026")["target_hours"] == 24
+
+
+def test_ocr_count_needs_review_until_confirmed(world: World) -> None:
+    teacher = world.user("t1")
+    scan = _upload(teacher, corpus("edge_01_scan_zhongqi_tongzhi.pdf"), kind="lesson_design",
+                   title="扫描的教学设计")
+    assert scan["count_from_ocr"] is True
+    assert scan["decision"]["code"] == "needs_review"
+    assert "OCR" in scan["decision"]["reason"]
+    assert scan["warnings"]  # the teacher is told the text came from OCR
+    res = world.admin.post(f"/api/v1/items/{scan['id']}/confirm-count", {"char_count": 1200})
+    assert res.status_code == 200, res.get_json()
+    confirmed = res.get_json()
+    assert confirmed["char_count"] == 1200 and confirmed["count_confirmed"] is True
+    assert confirmed["decision"]["code"] == "eligible_awaiting_selection"
+    history = [e["action"] for e in teacher.get(f"/api/v1/items/{scan['id']}/history").get_json()]
+    assert history == ["upload", "confirm_count"]
