@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import sys
 import time
@@ -24,12 +25,17 @@ MB = 1024 * 1024
 class Timings:
     name: str
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # process CPU time (less hurt by load)
     peak_traced: int | None = None  # tracemalloc peak, bytes
     peak_rss: int | None = None  # VmHWM - VmRSS before, bytes (None: not measurable)
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else float("nan")
 
     @property
     def best(self) -> float:
@@ -45,6 +51,24 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
+
+
+def timed_cpu(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, process CPU seconds, result)."""
+    gc.collect()
+    cpu = time.process_time()
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, time.process_time() - cpu, result
+
+
+def load_note() -> str:
+    """The machine's load, to judge how noisy the figures are."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return ""
+    return f"load average {one:.1f} / {five:.1f} on {os.cpu_count()} CPUs"
 
 
 def _status() -> dict[str, int]:

@@ -318,10 +318,20 @@ def _part_query(part: QueryPart, fields: tuple[str, ...]) -> Q.Query:
         return _sequence("teacher", part.grams)
     if not part.has_cjk:
         return _any([_sequence(field, part.words, _boost(field)) for field in fields])
-    match = _any([_sequence(f"{field}_grams", part.grams, _boost(field)) for field in fields])
+    match = _any([
+        _sequence(f"{field}_grams", part.grams, _boost(field), _proof(field, part))
+        for field in fields
+    ])
     words = sorted(set(part.words))
     rank = _any([Q.Term(f, word, boost=_boost(f)) for f in fields for word in words])
     return Q.AndMaybe(match, rank)
+
+
+def _proof(field: str, part: QueryPart) -> Q.Term | None:
+    """The part as a single word of ``field``, when jieba keeps it whole."""
+    if len(part.words) == 1 and part.words[0] == "".join(part.pieces):
+        return Q.Term(field, part.words[0])
+    return None
 
 
 def _boost(field: str) -> float:
@@ -333,20 +343,29 @@ def _any(queries: list[Q.Query]) -> Q.Query:
     return queries[0] if len(queries) == 1 else Q.Or(queries)
 
 
-def _sequence(field: str, terms: tuple[str, ...], boost: float = 1.0) -> Q.Query:
+def _sequence(
+    field: str, terms: tuple[str, ...], boost: float = 1.0, shortcut: Q.Term | None = None
+) -> Q.Query:
     if len(terms) == 1:
         return Q.Term(field, terms[0], boost=boost)
-    return _AdjacentPhrase(field, list(terms), boost=boost)
+    return _AdjacentPhrase(field, list(terms), boost=boost, shortcut=shortcut)
 
 
 class _AdjacentPhrase(Q.Phrase):
-    """A slop-1 phrase with a faster adjacency check than Whoosh's generic span code.
+    """A slop-1 phrase with a cheaper adjacency check than Whoosh's generic span code.
 
-    Whoosh builds span objects for every occurrence of every word; this intersects the sets
-    of start positions instead (same results, about 3x faster on long documents).
+    Whoosh builds span objects for every occurrence of every word; this intersects the sets of
+    start positions instead. ``shortcut`` is a term whose presence in a document proves the
+    phrase (the query part as one jieba word: content:机器人 implies content_grams:机器 器人 in a
+    row), so the position check only runs where jieba segmented the text differently.
     """
 
-    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh signature
+    def __init__(self, fieldname: str, words: list[str], boost: float = 1.0,
+                 shortcut: Q.Term | None = None) -> None:
+        super().__init__(fieldname, words, boost=boost)
+        self.shortcut = shortcut
+
+    def matcher(self, searcher: Searcher, context: object = None) -> matching.Matcher:
         field = searcher.schema[self.fieldname]
         reader = searcher.reader()
         matchers = []
@@ -355,7 +374,10 @@ class _AdjacentPhrase(Q.Phrase):
             if (self.fieldname, btext) not in reader:
                 return matching.NullMatcher()
             matchers.append(Q.Term(self.fieldname, btext).matcher(searcher, context))
-        matcher = _AdjacentMatcher(matchers)
+        proof = None
+        if self.shortcut is not None and (self.shortcut.fieldname, self.shortcut.text) in reader:
+            proof = self.shortcut.matcher(searcher, context)
+        matcher = _AdjacentMatcher(matchers, proof)
         if self.boost != 1.0:
             return matching.WrappingMatcher(matcher, boost=self.boost)
         return matcher
@@ -364,19 +386,31 @@ class _AdjacentPhrase(Q.Phrase):
 class _AdjacentMatcher(SpanNear2.SpanNear2Matcher):
     """Matches documents where word i occurs at position p + i for some p."""
 
-    def __init__(self, matchers: list[matching.Matcher]) -> None:
+    def __init__(self, matchers: list[matching.Matcher], proof: matching.Matcher | None) -> None:
+        self.proof = proof  # set first: the base class looks for the first match at once
         super().__init__(matchers, slop=1, ordered=True, mindist=1)
 
     def copy(self) -> _AdjacentMatcher:
-        return _AdjacentMatcher([m.copy() for m in self.ms])
+        proof = self.proof.copy() if self.proof is not None else None
+        return _AdjacentMatcher([m.copy() for m in self.ms], proof)
+
+    def _proven(self) -> bool:
+        proof, doc = self.proof, self.child.id()
+        if proof is None or not proof.is_active():
+            return False
+        if proof.id() < doc:
+            proof.skip_to(doc)
+        return proof.is_active() and proof.id() == doc
 
     def _get_spans(self) -> list[Span]:
+        last = len(self.ms) - 1
+        if self._proven():
+            return [Span(0, last)]  # only non-emptiness matters to the callers
         starts = set(self.ms[0].value_as("positions"))
         for offset in range(1, len(self.ms)):
             starts.intersection_update([p - offset for p in self.ms[offset].value_as("positions")])
             if not starts:
                 return []
-        last = len(self.ms) - 1
         return [Span(start, start + last) for start in sorted(starts)]
 
 
@@ -485,25 +519,19 @@ class SearchIndex:
     # internals
 
     def _searcher(self) -> Searcher:
-        """This thread's searcher, refreshed to the latest commit.
+        """This thread's searcher, reopened when a commit made it stale.
 
         Whoosh readers share file objects, so a searcher is never shared between threads;
-        reusing one per thread saves reopening every segment on each search.
+        keeping one per thread saves reopening every segment on each search. Not
+        ``Searcher.refresh()``: whoosh-reloaded 2.7.5's reader reuse keeps segments that a
+        merge replaced, so a refreshed searcher returns duplicates.
         """
         old = getattr(self._local, "searcher", None)
-        if old is not None and old.up_to_date():
-            return old
-        searcher = None
-        if old is not None and old.reader().doc_count_all():  # Whoosh cannot reuse an empty one
-            try:
-                searcher = old.refresh()
-            except OSError:  # a concurrent commit removed files mid-refresh: start afresh
-                searcher = None
-        if searcher is None:
-            if old is not None:
-                old.close()
-            searcher = self._ix.searcher()
-        self._local.searcher = searcher
+        if old is not None:
+            if old.up_to_date():
+                return old
+            old.close()
+        self._local.searcher = searcher = self._ix.searcher()
         return searcher
 
     def _open_or_create(self) -> whoosh_index.Index:

@@ -61,9 +61,7 @@ def parse_endpoint(endpoint: str, secure: bool | None = None) -> tuple[str, bool
     return parts.netloc, scheme_secure
 
 
-def make_http_client(
-    secure: bool, *, connect_timeout: float, read_timeout: float, retries: int
-) -> urllib3.PoolManager:
+def make_http_client(secure: bool, *, connect_timeout: float, read_timeout: float, retries: int) -> urllib3.PoolManager:
     """Connection pool with short timeouts so a dead server fails in seconds."""
     retry = urllib3.Retry(
         total=retries,
@@ -182,9 +180,7 @@ class S3ObjectStore:
     @classmethod
     def from_settings(cls, settings: S3Settings, **options: Any) -> S3ObjectStore:
         """Build a store from :class:`S3Settings` (options go to ``__init__``)."""
-        return cls(
-            settings.endpoint, settings.access_key, settings.secret_key, settings.bucket, **options
-        )
+        return cls(settings.endpoint, settings.access_key, settings.secret_key, settings.bucket, **options)
 
     def __repr__(self) -> str:
         return f"S3ObjectStore(endpoint={self.endpoint!r}, bucket={self.bucket!r})"
@@ -211,9 +207,7 @@ class S3ObjectStore:
                 code=code,
             )
         if code in _DIGEST_CODES:
-            return StorageError(
-                f"上传内容在传输中损坏（{code}），服务器已拒收；{where}失败", code=code
-            )
+            return StorageError(f"上传内容在传输中损坏（{code}），服务器已拒收；{where}失败", code=code)
         return StorageError(f"对象存储报错（{code}：{exc.message}），{where}失败", code=code)
 
     @contextmanager
@@ -270,18 +264,12 @@ class S3ObjectStore:
         md5.update(data)
         self._put_single(key, data, headers, _md5_b64(md5.digest()), md5.hexdigest())
 
-    def _put_single(
-        self, key: str, data: bytes, headers: dict[str, str], content_md5: str, md5_hex: str
-    ) -> None:
+    def _put_single(self, key: str, data: bytes, headers: dict[str, str], content_md5: str, md5_hex: str) -> None:
         request_headers = {**headers, "Content-MD5": content_md5}
-        result = self._call(
-            "上传", key, self._client._put_object, self.bucket, key, data, request_headers
-        )
+        result = self._call("上传", key, self._client._put_object, self.bucket, key, data, request_headers)
         self._check_etag(key, result.etag, md5_hex)
 
-    def _put_multipart(
-        self, key: str, fh: BinaryIO, headers: dict[str, str], expected: str
-    ) -> None:
+    def _put_multipart(self, key: str, fh: BinaryIO, headers: dict[str, str], expected: str) -> None:
         upload_id = self._call(
             "开始分片上传",
             key,
@@ -345,9 +333,7 @@ class S3ObjectStore:
         """Compare the server's ETag with the local MD5 when it is an MD5-style ETag."""
         got = (_clean_etag(etag) or "").lower()
         if got and _looks_like_md5_etag(got) and got != expected:
-            raise StorageError(
-                f"上传 {key} 后校验失败：服务器 ETag {got} 与本地计算的 {expected} 不符"
-            )
+            raise StorageError(f"上传 {key} 后校验失败：服务器 ETag {got} 与本地计算的 {expected} 不符")
 
     # -- reading ----------------------------------------------------------------------
 
@@ -432,9 +418,7 @@ class S3ObjectStore:
             if standard:
                 markers["key_marker"] = key
 
-    def _uploads_page(
-        self, prefix: str, markers: dict[str, str]
-    ) -> tuple[list[tuple[str, str]], bool]:
+    def _uploads_page(self, prefix: str, markers: dict[str, str]) -> tuple[list[tuple[str, str]], bool]:
         result = self._call(
             "列出未完成的分片上传",
             prefix,
@@ -470,8 +454,4 @@ def _check_sha256(actual: str, expected: str, key: str) -> None:
 
 def _looks_like_md5_etag(etag: str) -> bool:
     head, _, count = etag.partition("-")
-    return (
-        len(head) == 32
-        and all(c in "0123456789abcdef" for c in head)
-        and (not count or count.isdigit())
-    )
+    return len(head) == 32 and all(c in "0123456789abcdef" for c in head) and (not count or count.isdigit())

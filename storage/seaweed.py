@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -20,6 +21,7 @@ import sys
 import sysconfig
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -61,6 +63,7 @@ _DROPPED_ENV = ("S3_BUCKET", "S3_TABLE_BUCKET", "S3_EXTERNAL_URL")  # weed reads
 _PORT_TAKEN_SIGNS = ("address already in use", "port allocation failed")
 _MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 107 bytes
 _PR_SET_PDEATHSIG = 1
+_VOLUME_FILE = re.compile(r"(?:.+_)?(\d+)\.(dat|ecx)")  # <collection>_<id>.dat / <id>.ecx
 
 
 class _PortsTaken(Exception):
@@ -219,17 +222,17 @@ class ManagedSeaweedFS:
         deadline = began + timeout
         self._prepare_dirs()
         access_key, secret_key = load_or_create_credentials(self.data_dir / "credentials.json")
+        volumes = self._local_volumes()
         try:
             self._launch_until_ready(access_key, secret_key, deadline)
+            self._wait_for_volumes(volumes, deadline)
             self._configure_fsync(deadline)
         except BaseException:
             self.stop()
             raise
         self._write_state()
         self.start_seconds = time.monotonic() - began
-        self.settings = S3Settings(
-            f"http://{HOST}:{self.ports['s3.port']}", access_key, secret_key, self.bucket
-        )
+        self.settings = S3Settings(f"http://{HOST}:{self.ports['s3.port']}", access_key, secret_key, self.bucket)
         return self.settings
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -313,10 +316,7 @@ class ManagedSeaweedFS:
         except OSError:
             cmdline = ""
         if "weed" in cmdline and str(self.data_dir / "data") in cmdline:
-            raise StorageError(
-                f"数据目录 {self.data_dir} 正被另一个 SeaweedFS 进程（pid {pid}）使用；"
-                "请先停止它再启动"
-            )
+            raise StorageError(f"数据目录 {self.data_dir} 正被另一个 SeaweedFS 进程（pid {pid}）使用；请先停止它再启动")
         pid_file.unlink(missing_ok=True)
 
     def _choose_ports(self, reuse: bool) -> dict[str, int]:
@@ -382,9 +382,61 @@ class ManagedSeaweedFS:
                 last = exc
                 time.sleep(0.1)
         raise StorageError(
-            f"SeaweedFS 没有在限定时间内就绪（S3 端口 {self.ports['s3.port']}）：{last}\n"
-            f"{self.log_excerpt()}"
+            f"SeaweedFS 没有在限定时间内就绪（S3 端口 {self.ports['s3.port']}）：{last}\n{self.log_excerpt()}"
         ) from last
+
+    def _local_volumes(self) -> tuple[set[int], bool]:
+        """Ids of the volume files on disk, and whether erasure-coded volumes exist."""
+        ids: set[int] = set()
+        erasure_coded = False
+        for path in (self.data_dir / "data").iterdir():
+            match = _VOLUME_FILE.fullmatch(path.name)
+            if match and match[2] == "dat":
+                ids.add(int(match[1]))
+            elif match:
+                erasure_coded = True
+        return ids, erasure_coded
+
+    def _wait_for_volumes(self, volumes: tuple[set[int], bool], deadline: float) -> None:
+        """After a restart S3 answers before the master knows the volumes (reads give 500)."""
+        expected, erasure_coded = volumes
+        missing: set[int] = set(expected)
+        while time.monotonic() < deadline:
+            self._raise_if_exited()
+            known, ec_shards = self._master_volumes()
+            missing = expected - known
+            if not missing and (ec_shards > 0 or not erasure_coded):
+                return
+            time.sleep(0.1)
+        raise StorageError(
+            f"SeaweedFS 的卷服务器没有在限定时间内登记全部卷（缺少 {sorted(missing)}）：\n{self.log_excerpt()}"
+        )
+
+    def _master_volumes(self) -> tuple[set[int], int]:
+        """Volume ids and EC shard count the master knows (empty while it is not ready)."""
+        base = f"http://{HOST}:{self.ports['master.port']}"
+        try:
+            with urllib.request.urlopen(f"{base}/vol/status", timeout=2) as response:
+                status = json.load(response)
+            with urllib.request.urlopen(f"{base}/dir/status", timeout=2) as response:
+                topology = json.load(response)
+        except (OSError, ValueError):
+            return set(), 0
+        racks = status.get("Volumes", {}).get("DataCenters", {}).values()
+        ids = {
+            int(volume["Id"])
+            for rack in racks
+            for nodes in rack.values()
+            for volumes in nodes.values()
+            for volume in volumes or []
+        }
+        nodes = [
+            node
+            for dc in topology.get("Topology", {}).get("DataCenters") or []
+            for rack in dc.get("Racks") or []
+            for node in rack.get("DataNodes") or []
+        ]
+        return ids, sum(int(node.get("EcShards", 0)) for node in nodes)
 
     def _raise_if_exited(self) -> None:
         assert self._proc is not None
@@ -475,7 +527,4 @@ def _fsync_applied(shell_output: str, prefix: str) -> bool:
         conf, _ = json.JSONDecoder().raw_decode(shell_output[start:])
     except ValueError:
         return False
-    return any(
-        loc.get("locationPrefix") == prefix and loc.get("fsync") is True
-        for loc in conf.get("locations", [])
-    )
+    return any(loc.get("locationPrefix") == prefix and loc.get("fsync") is True for loc in conf.get("locations", []))

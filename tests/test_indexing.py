@@ -19,9 +19,11 @@ from indexing import (
     QueryError,
     SearchFilters,
     SearchIndex,
+    SearchPage,
     analysis,
 )
 
+CorpusIndex = tuple[SearchIndex, dict[int, str]]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -55,7 +57,7 @@ def make_doc(item_id: int, title: str, text: str, stamp: str = "v1") -> IndexDoc
     return IndexDoc(item_id, title, text, kind, year, school, owner, teacher, stamp)
 
 
-def ids(page) -> set[int]:  # noqa: ANN001 - SearchPage
+def ids(page: SearchPage) -> set[int]:
     return {hit.item_id for hit in page.hits}
 
 
@@ -87,7 +89,9 @@ def corpus() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def corpus_index(tmp_path_factory: pytest.TempPathFactory, corpus: dict[str, str]):
+def corpus_index(
+    tmp_path_factory: pytest.TempPathFactory, corpus: dict[str, str]
+) -> CorpusIndex:
     ix = SearchIndex(tmp_path_factory.mktemp("corpus") / "search")
     docs = [make_doc(100 + n, f"doc{n}", text) for n, text in enumerate(corpus.values())]
     ix.upsert(docs)
@@ -168,6 +172,14 @@ def test_repeated_characters(tmp_path: Path) -> None:
     ix.upsert([make_doc(1, "一", "他哈哈哈大笑"), make_doc(2, "二", "他哈哈一笑，哈哈")])
     assert ids(ix.search("哈哈哈")) == {1}
     assert ids(ix.search("哈哈")) == {1, 2}
+
+
+def test_full_width_and_line_broken_text(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.upsert([make_doc(1, "一", "参加第５期ＡＩ培训，撰写教学\n反思。")])
+    assert ids(ix.search("5期 ai")) == {1}
+    assert ids(ix.search('"教学反思"')) == {1}
+    assert "<mark>教学 反思</mark>" in ix.search("教学反思").hits[0].snippet_html
 
 
 def test_quoted_phrase_keeps_order(index: SearchIndex) -> None:
@@ -254,7 +266,7 @@ def test_title_only_match_returns_start_of_text(index: SearchIndex) -> None:
     assert hit.item_id == 5 and hit.snippet_html == "本文介绍学校的劳动教育活动安排。"
 
 
-def test_snippet_is_a_short_window_around_the_match(corpus_index) -> None:  # noqa: ANN001
+def test_snippet_is_a_short_window_around_the_match(corpus_index: CorpusIndex) -> None:
     ix, texts = corpus_index
     page = ix.search("醉翁亭记 赵灵尔")
     assert page.total >= 1
@@ -355,7 +367,7 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
                 instances[n % 2].upsert(
                     make_doc(i, f"标题{i}", f"并发写入测试{i}") for i in range(base, base + 5)
                 )
-        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
+        except BaseException as exc:  # surfaced by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
@@ -366,6 +378,31 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert errors == []
     assert instances[0].doc_count() == 4 * 3 * 5
     assert instances[1].search("并发写入").total == 60
+
+
+def test_searching_while_writing(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.upsert([make_doc(0, "起点", "教学反思")])
+    stop, errors, totals = threading.Event(), [], []
+
+    def search_loop() -> None:
+        while not stop.is_set():
+            try:
+                totals.append(ix.search("教学反思").total)
+            except BaseException as exc:  # surfaced by the assertion below
+                errors.append(exc)
+
+    readers = [threading.Thread(target=search_loop) for _ in range(2)]
+    for thread in readers:
+        thread.start()
+    for n in range(1, 6):
+        ix.upsert(make_doc(i, "标题", "教学反思记录") for i in range(n * 10, n * 10 + 10))
+    ix.delete([10, 11])
+    stop.set()
+    for thread in readers:
+        thread.join()
+    assert errors == [] and totals and max(totals) <= 51
+    assert ix.search("教学反思").total == 49
 
 
 def test_foreign_lock_is_retried_then_reported(tmp_path: Path) -> None:
@@ -390,14 +427,14 @@ def test_foreign_lock_is_retried_then_reported(tmp_path: Path) -> None:
 # --- corpus -------------------------------------------------------------------------------
 
 
-def test_corpus_terms_found(corpus_index) -> None:  # noqa: ANN001
+def test_corpus_terms_found(corpus_index: CorpusIndex) -> None:
     ix, texts = corpus_index
     for query in ("醉翁亭记", "FreeCAD", "宋代文学", "教学目标", "机器人"):
         expected = {i for i, text in texts.items() if query.lower() in text.lower()}
         assert expected and ids(ix.search(query, per_page=50)) == expected, query
 
 
-def test_random_substrings_match_exactly_like_substring_search(corpus_index) -> None:  # noqa: ANN001
+def test_random_substrings_match_exactly_like_substring_search(corpus_index: CorpusIndex) -> None:
     """Any CJK substring (1-6 characters) finds exactly the documents containing it."""
     ix, texts = corpus_index
     folded = {i: re.sub(r"\s", "", t) for i, t in texts.items()}

@@ -63,9 +63,10 @@ MB = 1024 * 1024
 SOFFICE_MEMORY = 4096 * MB
 CHECK_MEMORY = 2048 * MB
 BATCH_SIZE = 8  # Word files per LibreOffice run (one start-up shared by several files)
-BATCH_SECONDS = (60.0, 30.0)  # LibreOffice run: base + per file
-SINGLE_SECONDS = 120.0  # one file on its own, after its batch did not produce it
-CHECK_SECONDS = (30.0, 10.0)  # PDF checker: base + per file
+BATCH_SECONDS = (30.0, 15.0)  # LibreOffice run: base + per file
+SINGLE_SECONDS = 60.0  # one file on its own, after its batch did not produce it
+CHECK_CHUNK = 20  # PDFs per checker run (a hang costs at most one run's time limit)
+CHECK_SECONDS = (15.0, 2.0)  # checker run: base + per file (~1 ms per page when healthy)
 WORD_SUFFIX = {DOCX_MIME: ".docx", DOC_MIME: ".doc"}
 
 # Page geometry of the generated pages (mm, A4).
@@ -232,9 +233,11 @@ def _convert_words(words: list[tuple[_Part, Path]], out: Path, profile: Path) ->
             part.problem = "服务器未安装 LibreOffice，无法把 Word 文件转换为 PDF。"
         return
     for start in range(0, len(words), BATCH_SIZE):
-        batch = words[start:start + BATCH_SIZE]
-        _soffice(exe, [path for _, path in batch], out, profile,
-                 BATCH_SECONDS[0] + BATCH_SECONDS[1] * len(batch))
+        batch = [path for _, path in words[start:start + BATCH_SIZE]]
+        seconds = BATCH_SECONDS[0] + BATCH_SECONDS[1] * len(batch)
+        if not _soffice(exe, batch, out, profile, seconds):
+            for path in batch:  # a killed run may leave a half-written PDF: redo them singly
+                (out / f"{path.stem}.pdf").unlink(missing_ok=True)
     for part, path in words:
         target = out / f"{path.stem}.pdf"
         if not target.is_file():
@@ -245,8 +248,8 @@ def _convert_words(words: list[tuple[_Part, Path]], out: Path, profile: Path) ->
             part.problem = NO_CONVERSION
 
 
-def _soffice(exe: str, sources: list[Path], out: Path, profile: Path, seconds: float) -> None:
-    """One headless LibreOffice run under time and memory limits; the caller looks for output."""
+def _soffice(exe: str, sources: list[Path], out: Path, profile: Path, seconds: float) -> bool:
+    """One headless LibreOffice run under time and memory limits; True if it exited cleanly."""
     cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
            "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out), *map(str, sources)]
     try:
@@ -254,9 +257,10 @@ def _soffice(exe: str, sources: list[Path], out: Path, profile: Path, seconds: f
                      env={"HOME": str(profile.parent)})
     except ExtractionError:
         log.warning("LibreOffice 转换超时：%s", [s.name for s in sources])
-        return
+        return False
     if result.returncode != 0:
         log.warning("LibreOffice 退出码 %s：%s", result.returncode, result.stderr[-500:])
+    return result.returncode == 0
 
 
 # ---- PDF check (subprocess) ------------------------------------------------------------------
@@ -334,17 +338,18 @@ def check_pdfs(paths: list[Path], workdir: Path) -> list[dict[str, object]]:
     """One verdict per path, in order: {"pages": n} or {"error": code[, "page": k]}."""
     verdicts: list[dict[str, object]] = []
     while len(verdicts) < len(paths):
-        remaining = paths[len(verdicts):]
+        remaining = paths[len(verdicts):][:CHECK_CHUNK]
         progress = workdir / f"check-{len(verdicts)}.jsonl"
         seconds = CHECK_SECONDS[0] + CHECK_SECONDS[1] * len(remaining)
         cmd = [sys.executable, "-I", "-c", CHECKER, str(progress), *map(str, remaining)]
         try:
-            run(cmd, Deadline(seconds), memory=CHECK_MEMORY)
+            stderr = run(cmd, Deadline(seconds), memory=CHECK_MEMORY).stderr
         except ExtractionError:
-            pass  # the progress file says how far it got
+            stderr = "timeout"  # the progress file says how far it got
         done = _read_verdicts(progress)[:len(remaining)]
         verdicts.extend(done)
         if len(done) < len(remaining):  # killed or crashed on the next file
+            log.warning("PDF 检查中断于 %s：%s", remaining[len(done)].name, stderr[-500:])
             verdicts.append({"error": "timeout"})
     return verdicts
 
@@ -373,19 +378,28 @@ class FontFile:
 def cjk_font() -> FontFile:
     """A Simplified-Chinese font file (fontconfig), Noto Sans CJK SC preferred."""
     found: list[tuple[int, FontFile]] = []
-    exe = which("fc-list")
-    if exe:
-        out = subprocess.run([exe, "-f", "%{file}|%{index}|%{family}|%{style}\n", ":lang=zh-cn"],
-                             capture_output=True, text=True, timeout=30, check=False).stdout
-        for line in out.splitlines():
-            path, _, rest = line.partition("|")
-            index, _, rest = rest.partition("|")
-            if path.lower().endswith((".ttf", ".ttc", ".otf")) and index.isdigit():
-                found.append((_font_rank(rest), FontFile(path, int(index))))
+    for line in _fc_list(":lang=zh-cn"):
+        path, _, rest = line.partition("|")
+        index, _, rest = rest.partition("|")
+        if path.lower().endswith((".ttf", ".ttc", ".otf")) and index.isdigit():
+            found.append((_font_rank(rest), FontFile(path, int(index))))
     if not found:
         raise AppError("font_unavailable", "服务器缺少中文字体（请安装 fonts-noto-cjk），"
                        "无法生成成果集。", 503)
     return min(found, key=lambda f: f[0])[1]
+
+
+def _fc_list(pattern: str) -> list[str]:
+    """``file|index|family|style`` of the fonts fontconfig knows for ``pattern``."""
+    exe = which("fc-list")
+    if not exe:
+        return []
+    try:
+        out = subprocess.run([exe, "-f", "%{file}|%{index}|%{family}|%{style}\n", pattern],
+                             capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return out.stdout.splitlines()
 
 
 def _font_rank(family_style: str) -> int:
@@ -397,6 +411,7 @@ def _font_rank(family_style: str) -> int:
 class FrontLayout:
     """Page indexes (0-based) in the generated PDF and the contents rows' link areas."""
 
+    title: str
     front_pages: int  # cover + contents
     placeholder_page: dict[int, int]  # item id → page index in the generated PDF
     links: list[tuple[int, float, float, int]]  # (contents page index, y mm, height mm, item)
@@ -409,8 +424,6 @@ def render_front(font: FontFile, school: str, year: str, rule: str, parts: list[
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.add_font("cjk", fname=font.path, collection_font_number=font.index)
-    pdf.set_title(f"{school} {year}学年 校本研修成果集")
-    pdf.set_creator("校本研修档案")
     pages = _paginate(_contents_rows(pdf, parts))
     page = 1 + len(pages) + 1
     for part in parts:
@@ -424,7 +437,7 @@ def render_front(font: FontFile, school: str, year: str, rule: str, parts: list[
             placeholders[part.item_id] = pdf.page_no()
             _placeholder(pdf, part, year)
     pdf.output(str(out))
-    return FrontLayout(1 + len(pages), placeholders, links)
+    return FrontLayout(f"{school} {year}学年 校本研修成果集", 1 + len(pages), placeholders, links)
 
 
 def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
@@ -584,7 +597,9 @@ def _placeholder(pdf: FPDF, part: _Part, year: str) -> None:
 def _write_atomically(out_path: Path, write: Callable[[Path], CollectionResult]
                       ) -> CollectionResult:
     """Run ``write(tmp)`` then rename ``tmp`` to ``out_path``; no partial file is ever left."""
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
+    fd, name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
         result = write(tmp)
         os.replace(tmp, out_path)
@@ -607,6 +622,7 @@ def assemble(parts: list[_Part], generated: Path, layout: FrontLayout, out: Path
         target = next(p.start for p in parts if p.item_id == item_id)
         writer.add_annotation(page_index, _link(writer, page_index, y, height, target - 1))
     writer.page_mode = "/UseOutlines"
+    writer.add_metadata({"/Title": layout.title, "/Creator": "校本研修档案（装订成册）"})
     with out.open("wb") as handle:
         writer.write(handle)
     items = [CollectionItem(p.item_id, p.teacher, p.kind, p.title, p.version_number, p.start,
