@@ -20,14 +20,20 @@ Phases, each on a fresh Session, interleaved round by round, after one warm-up r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import functools
+import gc
 import io
 import pstats
 import random
+import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive_service.db import make_engine
 from archive_service.models import Base, Item, ItemVersion, Recognition, School, User
-from archive_service.rules import decide_teacher, load_rules, minhash
+from archive_service.rules import Decision, ItemFacts, cycle_years, decide_teacher, load_rules, minhash
 from archive_service.services import register as reg
 from archive_service.services.settings import Settings
 
@@ -264,10 +270,173 @@ def full_register(session: Session, settings: Settings) -> dict[str, Any]:
 # --------------------------------------------------------------------------- experiments
 
 
-def experiments() -> dict[str, Callable[[], Callable[[], None]]]:
-    """name → install(); install patches this process and returns an undo function."""
-    from experiments_register import EXPERIMENTS  # noqa: PLC0415 - only with --experiment
-    return EXPERIMENTS
+# Each experiment is a proposed change to archive_service/services/register.py, written here
+# as a replacement function and patched into the module for the run only.  The output of
+# every patched build_register is compared with the unpatched one (must be equal).
+
+
+def decision_dict_plain(decision: Decision | None) -> dict[str, Any] | None:
+    """``decision_dict`` without ``dataclasses.asdict`` (which deep-copies recursively)."""
+    if decision is None:
+        return None
+    return {"year": decision.year, "code": decision.code, "hours": decision.hours,
+            "reason": decision.reason, "rule": decision.rule,
+            "numbers": {k: list(v) if isinstance(v, list) else v
+                        for k, v in decision.numbers.items()},
+            "related_item_id": decision.related_item_id}
+
+
+class _GcPause:
+    """Pause the cyclic GC while many objects are built; re-entrant and thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._was_enabled:
+                gc.enable()
+
+
+gc_paused = _GcPause()
+
+
+def fact_rows_v2(session: Session, owners: Any, skip_same_selected: bool) -> list[Any]:
+    """``_fact_rows`` plus the columns the register table needs (one query instead of three);
+    optionally the selected version is joined only when it differs from the current one."""
+    current, selected = reg.Current, reg.Selected
+    on_selected = selected.id == Item.selected_version_id
+    if skip_same_selected:
+        on_selected &= Item.selected_version_id != Item.current_version_id
+    query = (
+        select(Item.id, Item.owner_id, Item.kind, Item.title, Item.completion_date, Item.details,
+               Item.selected_version_id, Item.return_reason, Item.teacher_preferred,
+               current.char_count, current.from_ocr, current.count_confirmed,
+               current.fingerprint, current.sha256,
+               selected.char_count, selected.from_ocr, selected.count_confirmed,
+               selected.fingerprint, Item.current_version_id, Item.academic_year)
+        .join(current, current.id == Item.current_version_id)
+        .outerjoin(selected, on_selected)
+        .where(Item.deleted_at.is_(None), Item.owner_id.in_(owners))
+    )
+    return session.execute(query).all()
+
+
+def load_facts_v2(session: Session, owners: Any, skip_same_selected: bool
+                  ) -> tuple[dict[int, list[ItemFacts]], dict[int, tuple[Any, ...]]]:
+    """Facts per owner, and per item the row the register table shows."""
+    recognitions = reg._recognitions(session, owners)
+    copies = reg._exact_copies(session)
+    facts: dict[int, list[ItemFacts]] = defaultdict(list)
+    info: dict[int, tuple[Any, ...]] = {}
+    for row in fact_rows_v2(session, owners, skip_same_selected):
+        (item_id, owner_id, kind, title, completed, details, selected_id, returned,
+         preferred, cur_count, cur_ocr, cur_ok, cur_fp, sha, sel_count, sel_ocr, sel_ok,
+         sel_fp, current_id, year) = row
+        frozen = selected_id is not None
+        use_selected = frozen and selected_id != current_id  # else the same version's values
+        original = copies.get(sha)
+        facts[owner_id].append(ItemFacts(
+            id=item_id, kind=kind, title=title, completion_date=completed,
+            char_count=sel_count if use_selected else cur_count,
+            count_from_ocr=sel_ocr if use_selected else cur_ocr,
+            count_confirmed=sel_ok if use_selected else cur_ok,
+            selected=frozen, returned_reason=returned, teacher_preferred=preferred,
+            metadata=details or {}, recognitions=tuple(recognitions.get(item_id, ())),
+            fingerprint=tuple((sel_fp if use_selected else cur_fp) or ()),
+            duplicate_of=original if original is not None and original != item_id else None,
+        ))
+        info[item_id] = (item_id, kind, year, selected_id, current_id, returned, preferred,
+                         cur_count)
+    return facts, info
+
+
+def build_register_v2(session: Session, settings: Settings, year: str, teachers: Any, *,
+                      skip_same_selected: bool = False, pause_gc: bool = False
+                      ) -> dict[str, Any]:
+    """``build_register`` from one facts query: titles and table rows come from the facts
+    rows, teachers are read as columns (no ORM objects), decisions become dicts directly."""
+    with gc_paused if pause_gc else contextlib.nullcontext():
+        owner_ids = teachers.with_only_columns(User.id)
+        facts, info = load_facts_v2(session, owner_ids, skip_same_selected)
+        rules = settings.rules
+        registers = {owner: decide_teacher(items, rules) for owner, items in facts.items()}
+        titles = {f.id: f.title for items in facts.values() for f in items}
+        cycle = cycle_years(year, rules)
+        people = session.execute(
+            teachers.with_only_columns(User.id, User.username, User.name, School.name,
+                                       User.staff_no, User.subject)
+            .outerjoin(School, School.id == User.school_id)
+            .order_by(User.school_id, User.name, User.id))
+        out = []
+        for user_id, username, name, school, staff_no, subject in people:
+            register = registers.get(user_id)
+            year_result = register.years.get(year) if register else None
+            items = [reg._register_item(d, titles, info) for d in
+                     (year_result.decisions if year_result else ())]
+            total = year_result.total_hours if year_result else 0.0
+            out.append({
+                "id": user_id, "username": username, "name": name, "school": school,
+                "staff_no": staff_no, "subject": subject,
+                "total_hours": total,
+                "hours_by_kind": dict(year_result.hours_by_kind) if year_result else {},
+                "target_hours": rules.annual_target_hours,
+                "target_met": total >= rules.annual_target_hours,
+                "cycle_hours": register.cycle_hours(year, cycle) if register else 0.0,
+                "cycle_target_hours": rules.cycle_target_hours,
+                "cycle_years": list(cycle),
+                "items": items,
+            })
+        return {"year": year, "target_hours": rules.annual_target_hours,
+                "cycle_target_hours": rules.cycle_target_hours, "teachers": out}
+
+
+@contextlib.contextmanager
+def _patched(**replacements: Any) -> Iterator[None]:
+    old = {name: getattr(reg, name) for name in replacements}
+    for name, value in replacements.items():
+        setattr(reg, name, value)
+    try:
+        yield
+    finally:
+        for name, value in old.items():
+            setattr(reg, name, value)
+
+
+def _v2(**options: Any) -> Callable[..., dict[str, Any]]:
+    return functools.partial(build_register_v2, **options)
+
+
+def _gc_wrapped(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with gc_paused:
+            return fn(*args, **kwargs)
+    return run
+
+
+EXPERIMENTS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
+    "E1 decision_dict w/o asdict": lambda: _patched(decision_dict=decision_dict_plain),
+    "E2 one query (+E1)": lambda: _patched(decision_dict=decision_dict_plain,
+                                           build_register=_v2()),
+    "E3 skip same selected (+E2)": lambda: _patched(
+        decision_dict=decision_dict_plain, build_register=_v2(skip_same_selected=True)),
+    "E4 pause gc only": lambda: _patched(build_register=_gc_wrapped(reg.build_register)),
+    "E5 = E1+E2+E3+E4": lambda: _patched(
+        decision_dict=decision_dict_plain,
+        build_register=_v2(skip_same_selected=True, pause_gc=True)),
+}
+ALL_FIXES = "E5 = E1+E2+E3+E4"
 
 
 # --------------------------------------------------------------------------- running
@@ -280,8 +449,56 @@ def in_session(maker: sessionmaker[Session], fn: Callable[[Session], Any]) -> Ca
     return run
 
 
-def measure(phases: dict[str, Callable[[], Any]], runs: int, memory: bool) -> list[Timings]:
-    results = {name: Timings(name) for name in phases}
+def with_patch(patch: Callable[[], contextlib.AbstractContextManager[None]],
+               fn: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with patch():
+            return fn()
+    return run
+
+
+BASELINE = "baseline (rows only)"
+PHASES = (BASELINE, "load_facts", "engine only", "build_register")
+
+
+def make_phase(name: str, maker: sessionmaker[Session], settings: Settings) -> Callable[[], Any]:
+    """The callable of a phase or experiment (``engine only`` loads its facts right here)."""
+    register = in_session(maker, lambda s: full_register(s, settings))
+    if name == BASELINE:
+        return in_session(maker, baseline)
+    if name == "load_facts":
+        return in_session(maker, load_facts)
+    if name == "engine only":
+        return engine_only(in_session(maker, load_facts)(), settings)
+    if name == "build_register":
+        return register
+    return with_patch(EXPERIMENTS[name], register)
+
+
+def child_rss(name: str, db: str) -> int | None:
+    """In a fresh process: how far one run of the phase raises the resident set."""
+    settings = Settings(rules=load_rules(), ocr_enabled=False, max_ocr_pages=0,
+                        max_upload_bytes=0)
+    engine = make_engine(f"sqlite:///{db}")
+    fn = make_phase(name, sessionmaker(engine), settings)
+    return peak_rss(fn)
+
+
+def rss_in_child(name: str, db: str) -> int | None:
+    out = subprocess.run([sys.executable, __file__, "--rss-child", name, "--db", db],
+                         capture_output=True, text=True, check=False)
+    try:
+        return int(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"  (RSS child for {name!r} failed: {out.stderr.strip()[-300:]})")
+        return None
+
+
+def measure(names: list[str], maker: sessionmaker[Session], settings: Settings, runs: int,
+            memory: str | None) -> list[Timings]:
+    """Time the phases round by round (interleaved); ``memory``: the DB path, or None."""
+    phases = {name: make_phase(name, maker, settings) for name in names}
+    results = {name: Timings(name) for name in names}
     for fn in phases.values():  # warm-up: page cache, compiled SQL, imports
         timed(fn)
     for _ in range(runs):
@@ -289,10 +506,10 @@ def measure(phases: dict[str, Callable[[], Any]], runs: int, memory: bool) -> li
             seconds, cpu, _ = timed_cpu(fn)
             results[name].seconds.append(seconds)
             results[name].cpu.append(cpu)
-    if memory:
+    if memory is not None:
         for name, fn in phases.items():
-            results[name].peak_rss = peak_rss(fn)
             results[name].peak_traced = peak_traced(fn)
+            results[name].peak_rss = rss_in_child(name, memory)
     return list(results.values())
 
 
@@ -305,21 +522,22 @@ def report(rows: list[Timings], base: Timings) -> str:
                   "peak MB RSS", "× base", "× base cpu"), body)
 
 
-def verdict(register: Timings, base: Timings) -> list[str]:
+def verdict(register: Timings, base: Timings, label: str = "register") -> list[str]:
     ratio = register.median / base.median
     ok_time = register.median < GOAL_SECONDS
     ok_ratio = ratio <= GOAL_RATIO
     return [
-        f"goal 1: register median {register.median:.3f} s < {GOAL_SECONDS:.0f} s  ... "
+        f"goal 1: {label} median {register.median:.3f} s < {GOAL_SECONDS:.0f} s  ... "
         f"{'PASS' if ok_time else 'FAIL'}",
-        f"goal 2: register / baseline = {ratio:.2f}× ≤ {GOAL_RATIO:.0f}×  ... "
+        f"goal 2: {label} / baseline = {ratio:.2f}× ≤ {GOAL_RATIO:.0f}×  ... "
         f"{'PASS' if ok_ratio else 'FAIL'}",
     ]
 
 
-def profile(maker: sessionmaker[Session], settings: Settings, top: int) -> str:
+def profile(maker: sessionmaker[Session], settings: Settings, top: int,
+            patch: Callable[[], contextlib.AbstractContextManager[None]] | None = None) -> str:
     profiler = cProfile.Profile()
-    with maker() as session:
+    with maker() as session, patch() if patch else contextlib.nullcontext():
         profiler.enable()
         full_register(session, settings)
         profiler.disable()
@@ -341,61 +559,62 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile one full register")
     parser.add_argument("--experiment", action="store_true",
                         help="also time the proposed fixes, patched in this process only")
+    parser.add_argument("--rss-child", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rss_child:
+        print(child_rss(args.rss_child, args.db))
+        return 0
     n_teachers = args.teachers or (300 if args.quick else 5000)
     runs = args.runs or (3 if args.quick else 5)
 
     settings = Settings(rules=load_rules(), ocr_enabled=False, max_ocr_pages=0,
                         max_upload_bytes=0)
     with tempfile.TemporaryDirectory(prefix="bench-register-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        db = str(Path(tmp) / "bench.sqlite3")
         start = time.perf_counter()
-        counts = build_database(url, n_teachers, args.items, args.seed)
+        counts = build_database(f"sqlite:///{db}", n_teachers, args.items, args.seed)
         setup = time.perf_counter() - start
         print(f"setup: {counts['teachers']:,} teachers, {counts['items']:,} items "
               f"({counts['selected']:,} selected), {counts['recognitions']:,} recognitions "
-              f"in {setup:.1f} s; SQLite {url}")
-        engine = make_engine(url)
+              f"in {setup:.1f} s (SQLite in a temp dir)")
+        engine = make_engine(f"sqlite:///{db}")
         maker = sessionmaker(engine)
-        with maker() as session:
-            facts = load_facts(session)
-        sample = full_register(maker(), settings)
+        sample = in_session(maker, lambda s: full_register(s, settings))()
         print(f"register {YEAR}: {len(sample['teachers']):,} teachers, "
               f"{sum(len(t['items']) for t in sample['teachers']):,} item rows")
-        phases = {
-            "baseline (rows only)": in_session(maker, baseline),
-            "load_facts": in_session(maker, load_facts),
-            "engine only": engine_only(facts, settings),
-            "build_register": in_session(maker, lambda s: full_register(s, settings)),
-        }
-        print(f"\n{runs} runs per phase after one warm-up; Python {sys.version.split()[0]}; "
-              f"{load_note()}\n")
-        rows = measure(phases, runs, memory=not args.no_memory)
+        print(f"\n{runs} runs per phase after one warm-up, interleaved; "
+              f"Python {sys.version.split()[0]}; {load_note()}")
+        print("cpu s = process CPU time (less affected by other load than wall time); "
+              "peak MB traced = tracemalloc peak in this process; peak MB RSS = growth of the "
+              "resident set during one run in a fresh process\n")
+        memory = None if args.no_memory else db
+        rows = measure(list(PHASES), maker, settings, runs, memory)
         base, register = rows[0], rows[-1]
         print(report(rows, base))
         print()
         print("\n".join(verdict(register, base)))
 
         if args.experiment:
-            print("\nexperiments (patched in this process; same data, same baseline):\n")
-            exp_rows = [base, register]
-            for name, install in experiments().items():
-                undo = install()
-                try:
-                    check = full_register(maker(), settings)
-                    same = check == sample
-                    timings = measure(
-                        {f"{name}{'' if same else ' (DIFFERENT OUTPUT)'}":
-                         in_session(maker, lambda s: full_register(s, settings))},
-                        runs, memory=not args.no_memory)
-                    exp_rows.extend(timings)
-                finally:
-                    undo()
-            print(report(exp_rows, base))
+            print("\nexperiments (proposed fixes patched in this process; same data; measured "
+                  "interleaved with a fresh baseline):\n")
+            for name, patch in EXPERIMENTS.items():
+                with patch():
+                    if in_session(maker, lambda s: full_register(s, settings))() != sample:
+                        print(f"  !! {name}: output differs from the unpatched register")
+            exp_rows = measure([BASELINE, "build_register", *EXPERIMENTS], maker, settings,
+                               runs, memory)
+            print(report(exp_rows, exp_rows[0]))
+            print()
+            best = next(t for t in exp_rows if t.name == ALL_FIXES)
+            print("\n".join(verdict(best, exp_rows[0], ALL_FIXES)))
 
         if args.profile:
             print("\ncProfile of one build_register:\n")
             print(profile(maker, settings, 25))
+            if args.experiment:
+                print(f"\ncProfile of one build_register with {ALL_FIXES}:\n")
+                print(profile(maker, settings, 25, EXPERIMENTS[ALL_FIXES]))
         engine.dispose()
     return 0
 

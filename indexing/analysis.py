@@ -33,6 +33,7 @@ import jieba
 from whoosh.analysis import Token, Tokenizer
 
 __all__ = [
+    "ANALYSIS_VERSION",
     "EDUCATION_WORDS",
     "GramTokenizer",
     "QueryPart",
@@ -171,8 +172,15 @@ def gram_tokens(text: str) -> Iterator[tuple[str, int, int, int]]:
             pos += 1
 
 
+#: Bump when tokenization changes: an index built by another version is recreated empty.
+ANALYSIS_VERSION = 1
+
+
 class _StreamTokenizer(Tokenizer):
     """Whoosh adapter: turns a ``(text, pos, start, end)`` stream into Token objects."""
+
+    def __init__(self) -> None:
+        self.version = ANALYSIS_VERSION  # pickled with the index's schema
 
     def _stream(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         raise NotImplementedError

@@ -50,7 +50,7 @@ _log = logging.getLogger(__name__)
 TITLE_BOOST = 3.0
 MAX_QUERY_CHARS = 200
 MAX_QUERY_PARTS = 24
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = 10_000  # the app scans up to 2,000 hits (snippets=False) for decision filters
 SNIPPET_CHARS = 120
 _WRITELOCK_NAME = "MAIN_WRITELOCK"  # FileIndex.lock("WRITELOCK") for the default index name
 _T = TypeVar("_T")
@@ -134,10 +134,11 @@ def _signature(schema: Schema) -> list[tuple[object, ...]]:
             name,
             type(field).__name__,
             type(getattr(field, "analyzer", None)).__name__,
+            getattr(getattr(field, "analyzer", None), "version", None),
             type(field.format).__name__,
             field.stored,
             field.unique,
-            getattr(field, "field_boost", None),
+            getattr(field.format, "field_boost", None),
             type(field.column_type).__name__,
         ))
     return rows

@@ -398,22 +398,26 @@ class ManagedSeaweedFS:
         return ids, erasure_coded
 
     def _wait_for_volumes(self, volumes: tuple[set[int], bool], deadline: float) -> None:
-        """After a restart S3 answers before the master knows the volumes (reads give 500)."""
+        """Wait until the master knows a volume server and every volume found on disk.
+
+        S3 answers before that: reads then fail with 500 ("volume N not found"), and after
+        some restarts the volume server registers only ~4.5 s later.
+        """
         expected, erasure_coded = volumes
-        missing: set[int] = set(expected)
+        missing = expected
         while time.monotonic() < deadline:
             self._raise_if_exited()
-            known, ec_shards = self._master_volumes()
+            known, ec_shards, nodes = self._master_view()
             missing = expected - known
-            if not missing and (ec_shards > 0 or not erasure_coded):
+            if nodes and not missing and (ec_shards > 0 or not erasure_coded):
                 return
             time.sleep(0.1)
         raise StorageError(
-            f"SeaweedFS 的卷服务器没有在限定时间内登记全部卷（缺少 {sorted(missing)}）：\n{self.log_excerpt()}"
+            f"SeaweedFS 的卷服务器没有在限定时间内登记全部卷（缺少 {sorted(missing)}）：\n" + self.log_excerpt()
         )
 
-    def _master_volumes(self) -> tuple[set[int], int]:
-        """Volume ids and EC shard count the master knows (empty while it is not ready)."""
+    def _master_view(self) -> tuple[set[int], int, int]:
+        """(volume ids, EC shards, volume servers) the master knows; empty until it answers."""
         base = f"http://{HOST}:{self.ports['master.port']}"
         try:
             with urllib.request.urlopen(f"{base}/vol/status", timeout=2) as response:
@@ -421,22 +425,22 @@ class ManagedSeaweedFS:
             with urllib.request.urlopen(f"{base}/dir/status", timeout=2) as response:
                 topology = json.load(response)
         except (OSError, ValueError):
-            return set(), 0
-        racks = status.get("Volumes", {}).get("DataCenters", {}).values()
+            return set(), 0, 0
+        racks = (status.get("Volumes") or {}).get("DataCenters") or {}
         ids = {
             int(volume["Id"])
-            for rack in racks
+            for rack in racks.values()
             for nodes in rack.values()
             for volumes in nodes.values()
             for volume in volumes or []
         }
         nodes = [
             node
-            for dc in topology.get("Topology", {}).get("DataCenters") or []
+            for dc in (topology.get("Topology") or {}).get("DataCenters") or []
             for rack in dc.get("Racks") or []
             for node in rack.get("DataNodes") or []
         ]
-        return ids, sum(int(node.get("EcShards", 0)) for node in nodes)
+        return ids, sum(int(node.get("EcShards", 0)) for node in nodes), len(nodes)
 
     def _raise_if_exited(self) -> None:
         assert self._proc is not None

@@ -248,7 +248,7 @@ def test_paging(index: SearchIndex) -> None:
     with pytest.raises(ValueError):
         index.search("课", page=0)
     with pytest.raises(ValueError):
-        index.search("课", per_page=1000)
+        index.search("课", per_page=10**6)
 
 
 # --- snippets -----------------------------------------------------------------------------
@@ -347,6 +347,15 @@ def test_outdated_schema_is_recreated_empty(tmp_path: Path) -> None:
     assert ix.doc_count() == 0
     ix.upsert([make_doc(1, "标题", "内容")])
     assert ix.doc_count() == 1
+
+
+def test_analysis_version_change_recreates_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SearchIndex(tmp_path / "ix").upsert([make_doc(1, "标题", "内容")])
+    assert SearchIndex(tmp_path / "ix").doc_count() == 1
+    monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
+    assert SearchIndex(tmp_path / "ix").doc_count() == 0
 
 
 def test_search_sees_commits_from_another_instance(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from indexing import SearchIndex
-from storage import ObjectStore
+from storage import ObjectInfo, ObjectStore
 
 from ..models import Attachment, IndexOutbox, Item, ItemVersion
 from .indexer import drain, stamp_of
@@ -60,28 +60,28 @@ class Report:
         return "\n".join(lines)
 
 
-def _check_objects(uow: UnitOfWork, store: ObjectStore, report: Report) -> dict[str, int]:
+def _check_objects(uow: UnitOfWork, present: dict[str, ObjectInfo], report: Report) -> set[str]:
+    """Report rows whose object is missing or of the wrong size; return every expected key."""
     with uow() as session:
         expected = dict(session.execute(select(ItemVersion.object_key, ItemVersion.size))
                         .all())
         expected.update(session.execute(select(Attachment.object_key, Attachment.size))
                         .all())
-    present = {info.key: info for info in store.list("")}
     for key, size in sorted(expected.items()):
         info = present.get(key)
         if info is None:
             report.missing_objects.append(key)
         elif info.size != size:
             report.size_mismatches.append(f"{key}（记录 {size} 字节，存储 {info.size} 字节）")
-    return {k: 0 for k in expected}
+    return set(expected)
 
 
-def _orphans(store: ObjectStore, expected: dict[str, int], grace: timedelta
+def _orphans(present: dict[str, ObjectInfo], expected: set[str], grace: timedelta
              ) -> tuple[list[str], list[str]]:
     """All orphan keys, and those old enough to quarantine."""
     now = datetime.now(UTC)
     orphans, old = [], []
-    for info in store.list(""):
+    for info in present.values():
         if info.key in expected or info.key.startswith(QUARANTINE):
             continue
         orphans.append(info.key)
@@ -118,8 +118,9 @@ def _check_index(uow: UnitOfWork, index: SearchIndex, report: Report) -> None:
 def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair: bool = False,
               grace_hours: int = 24) -> Report:
     report = Report()
-    expected = _check_objects(uow, store, report)
-    report.orphan_objects, old_orphans = _orphans(store, expected, timedelta(hours=grace_hours))
+    present = {info.key: info for info in store.list("")}
+    expected = _check_objects(uow, present, report)
+    report.orphan_objects, old_orphans = _orphans(present, expected, timedelta(hours=grace_hours))
     uploads = store.list_incomplete_uploads("")
     report.incomplete_uploads = [key for key, _ in uploads]
     _check_index(uow, index, report)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import Item, ItemVersion, Recognition, School, User
+from ..models import Item, ItemVersion, Recognition, User
 from ..rules import (
     Decision,
     ItemFacts,
@@ -195,8 +195,3 @@ def selection_state(selected_id: int | None, current_id: int | None, returned: s
 
 def current_year(settings: Settings) -> str:
     return settings.year_of(date.today())
-
-
-def school_by_ref(session: Session, ref: str | None) -> School | None:
-    from .accounts import find_school
-    return find_school(session, ref)
