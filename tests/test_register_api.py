@@ -235,3 +235,48 @@ def test_ocr_count_needs_review_until_confirmed(world: World) -> None:
     assert confirmed["decision"]["code"] == "eligible_awaiting_selection"
     history = [e["action"] for e in teacher.get(f"/api/v1/items/{scan['id']}/history").get_json()]
     assert history == ["upload", "confirm_count"]
+
+
+def test_research_project_counts_once_its_approval_document_is_stored(world: World) -> None:
+    teacher = world.user("t1")
+    project = _upload(teacher, corpus("zh_pdf_03_freecad_jiaoxue_yanjiu.pdf"),
+                      kind="research_project", title="FreeCAD 教学应用研究（结题报告）",
+                      completion_date="2025-06-20",
+                      metadata={"level": "city", "role": "host", "approval_date": "2023-09-01",
+                                "conclusion_date": "2025-10-10"})
+    assert project["decision"]["code"] == "missing_metadata"
+    assert "批准文件" in project["decision"]["reason"]
+    approval = corpus("en_pdf_01_google_doc.pdf")
+    res = teacher.post(f"/api/v1/items/{project['id']}/attachments", data={
+        "purpose": "approval", "file": (io.BytesIO(approval.read_bytes()), "立项通知书.pdf")},
+        content_type="multipart/form-data")
+    assert res.status_code == 201, res.get_json()
+    reg = _register(teacher, year="2025-2026")["teachers"][0]
+    decision = _decisions(reg)[project["id"]]
+    assert (decision["code"], decision["hours"]) == ("counted", 30)
+    files = teacher.get(f"/api/v1/items/{project['id']}/attachments").get_json()
+    assert [(f["purpose"], f["original_filename"]) for f in files] == [("approval", "立项通知书.pdf")]
+    got = teacher.get(f"/api/v1/attachments/{files[0]['id']}")
+    assert got.data == approval.read_bytes()
+
+
+def test_recognition_with_certificate_scan(world: World) -> None:
+    teacher = world.user("t1")
+    paper = _upload(teacher, corpus("zh_pdf_09_qikan_lunwen_xinxilunli.pdf"), kind="paper",
+                    title="论文")
+    scan = corpus("en_pdf_01_google_doc.pdf")
+    res = teacher.post(f"/api/v1/items/{paper['id']}/recognitions", data={
+        "type": "award", "level": "city", "grade": "1", "date": "2025-12-20",
+        "evidence": (io.BytesIO(scan.read_bytes()), "获奖证书.pdf")},
+        content_type="multipart/form-data")
+    assert res.status_code == 201, res.get_json()
+    body = res.get_json()
+    assert (body["decision"]["code"], body["decision"]["hours"]) == ("counted", 12)
+    assert body["metadata"]["recognitions"][0]["evidence_id"] == body["attachment_id"]
+    bad = teacher.post(f"/api/v1/items/{paper['id']}/recognitions", data={
+        "type": "award", "level": "city", "grade": "1", "date": "2025-12-20",
+        "evidence": (io.BytesIO(b"MZ\x90\x00 not a certificate"), "证书.exe")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 415
+    assert len(teacher.get(f"/api/v1/items/{paper['id']}").get_json()["metadata"][
+        "recognitions"]) == 1  # nothing half-stored

@@ -35,7 +35,7 @@ def detail(item_id: int) -> Any:
     return render_template(
         "items/detail.html", item=data, versions=versions(db.session, item),
         attachments=attachments(db.session, item), history=review.history(db.session, item),
-        kinds=KIND_NAMES, levels=LEVEL_NAMES, may_review=may_review,
+        kinds=KIND_NAMES, levels=LEVEL_NAMES, purposes=evidence.PURPOSES, may_review=may_review,
         needs_selection=item.kind in settings.rules.selection_required,
         is_owner=item.owner_id == me().id, uploaded=request.args.get("uploaded"))
 
@@ -150,6 +150,21 @@ def add_recognition(item_id: int) -> Any:
         evidence.add_evidence(db.transaction, archive.store, me(), item_id, data, staged)
         archive.sync_index()
         flash("已登记。", "info")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("items.detail", item_id=item_id))
+
+
+@bp.post("/<int:item_id>/attachments")
+@login_required
+def add_attachment(item_id: int) -> Any:
+    visible_item(db.session, me(), item_id)
+    try:
+        staged = staged_upload()
+        evidence.add_evidence(db.transaction, archive.store, me(), item_id, None, staged,
+                              purpose=request.form.get("purpose", "other"))
+        archive.sync_index()
+        flash("证明材料已保存。", "info")
     except AppError as exc:
         flash(exc.message, "error")
     return redirect(url_for("items.detail", item_id=item_id))
