@@ -82,6 +82,7 @@ class SearchFilters:
     years: tuple[str, ...] = ()
     school_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
+    item_ids: tuple[int, ...] = ()  # e.g. snippets for a page of hits chosen elsewhere
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ def _filter_query(filters: SearchFilters) -> Q.Query | None:
         ("year", filters.years),
         ("school", tuple(map(str, filters.school_ids))),
         ("owner", tuple(map(str, filters.owner_ids))),
+        ("item_id", filters.item_ids),
     ):
         if values:
             clauses.append(Q.Or([Q.Term(field, value) for value in values]))

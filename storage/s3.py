@@ -193,6 +193,9 @@ class S3ObjectStore:
             return self._translate_s3(exc, where, key)
         if isinstance(exc, MinioException):
             return StorageError(f"对象存储返回了无法识别的响应，{where}失败：{exc}")
+        reason = getattr(exc, "reason", None)
+        if isinstance(reason, urllib3.exceptions.ResponseError):  # 5xx after every retry
+            return StorageError(f"对象存储服务 {self.endpoint} 多次返回服务器错误，{where}失败：{reason}")
         return StorageError(f"无法连接对象存储服务 {self.endpoint}，{where}失败：{exc}")
 
     def _translate_s3(self, exc: S3Error, where: str, key: str) -> StorageError:

@@ -90,3 +90,15 @@ def test_selected_item_cannot_be_deleted_by_teacher(world: World) -> None:
     res = s["a"].delete(f"/api/v1/items/{s['item_a']}")
     assert res.status_code == 409
     assert res.get_json()["error"]["code"] == "item_selected"
+
+
+def test_search_filters_by_decision(world: World) -> None:
+    s = _setup(world)
+    world.admin.post(f"/api/v1/items/{s['item_a']}/selection", {"selected": True})
+    insp = world.user("iall", role="inspector", school=None)
+    counted = insp.get("/api/v1/search?q=反思&decision=counted").get_json()
+    assert [h["id"] for h in counted["hits"]] == [s["item_a"]] and counted["total"] == 1
+    assert counted["hits"][0]["decision"] == "counted"
+    assert counted["hits"][0]["snippet_html"].startswith("小学三年级")  # title-only match
+    waiting = insp.get("/api/v1/search?q=反思&decision=eligible_awaiting_selection").get_json()
+    assert [h["id"] for h in waiting["hits"]] == [s["item_b"]]

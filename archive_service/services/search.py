@@ -86,13 +86,14 @@ def search(session: Session, index: SearchIndex, settings: Any, actor: User,
         if req.decision and (decision is None or decision.code != req.decision):
             continue
         rows.append((hit, item, decision))
-    total = result.total - (len(hits) - len(rows)) if not req.decision else len(rows)
     if req.decision:
+        total = len(rows)
         rows = rows[(page - 1) * PER_PAGE: page * PER_PAGE]
+        page_ids = tuple(item.id for _, item, _ in rows) or (-1,)
         snippets = {h.item_id: h.snippet_html for h in index.search(
-            req.q, SearchFilters(owner_ids=tuple({i.owner_id for _, i, _ in rows}) or (-1,)),
-            per_page=MAX_SCAN).hits if h.item_id in {i.id for _, i, _ in rows}}
+            req.q, SearchFilters(item_ids=page_ids), per_page=PER_PAGE).hits}
     else:
+        total = result.total - (len(hits) - len(rows))
         snippets = {h.item_id: h.snippet_html for h, _, _ in rows}
     return {"total": total, "page": page, "per_page": PER_PAGE, "hits": [
         {"id": item.id, "title": item.title, "teacher": item.owner.name,
