@@ -203,6 +203,12 @@ def test_register_scope_and_export(world: World) -> None:
     titles = {row[5] for row in items.iter_rows(min_row=2, values_only=True)}
     assert titles == {"甲的反思", "乙的反思"}
     assert items.page_setup.orientation == "landscape"
+    _upload(a, corpus("zh_pdf_04_mokuai1_jiaoan.pdf"), kind="lesson_design", title="去年的设计",
+            completion_date="2024-10-01")
+    every_year = load_workbook(io.BytesIO(world.admin.get("/api/v1/register.xlsx").data))
+    assert every_year.sheetnames == ["教师汇总", "2024—2025学年", "2025—2026学年"]
+    summary = list(every_year["教师汇总"].iter_rows(min_row=2, values_only=True))
+    assert len(summary) == 4  # two teachers × two years
     csv = world.admin.get("/api/v1/register.csv", query_string={"year": "2025-2026"})
     assert csv.data.decode("utf-8-sig").splitlines()[0].startswith("学年,学校,教师")
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import AppError, Forbidden
-from ..models import User
+from ..models import Item, User
 from .accounts import find_school
 from .register import build_register, current_year, teachers_query
-from .scope import all_schools
+from .scope import all_schools, item_filter
 from .settings import Settings
 
 
@@ -49,3 +50,9 @@ def register_for(session: Session, settings: Settings, actor: User, req: Registe
     query = teachers_query(school_id, teacher or None, req.subject or None,
                            actor.school_id, all_schools(actor) and actor.role != "teacher")
     return build_register(session, settings, year, query)
+
+
+def archive_years(session: Session, actor: User) -> list[str]:
+    """Academic years that have live items the actor may see, oldest first."""
+    return sorted(session.scalars(select(Item.academic_year).distinct().where(
+        Item.deleted_at.is_(None), item_filter(actor))))

@@ -9,7 +9,7 @@ from flask import Response, jsonify, request
 from ...db import db
 from ...extensions import archive
 from ...services.export import register_csv, register_xlsx
-from ...services.reports import RegisterRequest, register_for
+from ...services.reports import RegisterRequest, archive_years, register_for
 from ..common import content_disposition
 from . import actor, bp, token_required
 
@@ -29,8 +29,10 @@ def get_register() -> Any:
 
 
 def _years(req: RegisterRequest) -> list[dict[str, Any]]:
-    """One register per requested year (``year`` may list several, comma-separated)."""
-    years = [y.strip() for y in req.year.split(",") if y.strip()] or [""]
+    """One register per requested year (``year`` may list several, comma-separated);
+    without ``year``, every academic year that has items in the user's scope."""
+    years = [y.strip() for y in req.year.split(",") if y.strip()] or \
+        archive_years(db.session, actor()) or [""]
     return [register_for(db.session, archive.settings, actor(),
                          RegisterRequest(year=y, school=req.school, teacher=req.teacher,
                                          subject=req.subject)) for y in years]
