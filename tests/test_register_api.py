@@ -286,3 +286,20 @@ def test_recognition_with_certificate_scan(world: World) -> None:
     assert bad.status_code == 415
     assert len(teacher.get(f"/api/v1/items/{paper['id']}").get_json()["metadata"][
         "recognitions"]) == 1  # nothing half-stored
+
+
+def test_same_paper_uploaded_in_a_later_year_is_already_counted(world: World) -> None:
+    teacher = world.user("t1")
+    paper = corpus("zh_pdf_09_qikan_lunwen_xinxilunli.pdf")
+    first = _upload(teacher, paper, kind="paper", title="信息伦理（获奖稿）",
+                    completion_date="2024-09-20", metadata={"recognitions": [
+                        {"type": "award", "level": "city", "grade": 1, "date": "2024-12-01"}]})
+    again = _upload(teacher, paper, kind="paper", title="信息伦理（再次提交）",
+                    completion_date="2025-09-20", metadata={"recognitions": [
+                        {"type": "award", "level": "county", "grade": 3, "date": "2025-12-01"}]})
+    assert (again["decision"]["code"], again["decision"]["related_item_id"]) == \
+        ("already_counted", first["id"])
+    y1 = _register(teacher, year="2024-2025")["teachers"][0]
+    y2 = _register(teacher, year="2025-2026")["teachers"][0]
+    assert (y1["total_hours"], y2["total_hours"]) == (12, 0)
+    assert y1["cycle_hours"] == 12

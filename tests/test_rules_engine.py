@@ -589,3 +589,36 @@ def test_near_duplicate_search_misses_nothing(seed: int) -> None:
     result = outcomes(items)
     assert result[(2, Y25)] == (DUPLICATE, 0.0, 1)
     assert result[(3, Y25)] != (DUPLICATE, 0.0, 1)  # it may still be close enough to item 2
+
+
+# 「同篇只计一次最高等次」: the same paper uploaded again in a later year (with its new
+# recognition) is one paper: it counts once, at the best recognition; the other upload is
+# already_counted and names the one that counts.
+def test_same_paper_uploaded_again_counts_once_at_its_best() -> None:
+    first = item(1, "paper", when=date(2024, 6, 1), fingerprint=FP_A,
+                 recognitions=(award(11, "county", 2, date(2024, 12, 1)),))
+    again = item(2, "paper", when=date(2025, 10, 1), fingerprint=FP_A_EDITED,
+                 recognitions=(pub(21, "provincial", date(2025, 11, 15)),))
+    got = outcomes([first, again])
+    assert got[(2, Y25)] == (COUNTED, 14.0)
+    assert got[(1, Y24)] == (ALREADY_COUNTED, 0.0, 2)  # the year of its award
+    assert got[(1, "2023-2024")] == (ALREADY_COUNTED, 0.0, 2)  # the year it was written
+    assert "同一篇论文" in decision([first, again], 1, Y24).reason
+    # the other way round: the earlier upload holds the better recognition
+    first = replace(first, recognitions=(pub(11, "national", date(2024, 12, 1)),))
+    got = outcomes([first, again])
+    assert got[(1, Y24)] == (COUNTED, 16.0)
+    assert got[(1, "2023-2024")] == (ALREADY_COUNTED, 0.0)
+    assert got[(2, Y25)] == (ALREADY_COUNTED, 0.0, 1)
+
+
+def test_same_paper_without_its_own_recognition_is_already_counted() -> None:
+    first = item(1, "paper", fingerprint=FP_A,
+                 recognitions=(award(11, "city", 1, date(2025, 12, 1)),))
+    again = item(2, "paper", when=date(2026, 3, 1), fingerprint=FP_A_EDITED)
+    got = outcomes([first, again])
+    assert got[(1, Y25)] == (COUNTED, 12.0)
+    assert got[(2, Y25)] == (ALREADY_COUNTED, 0.0, 1)
+    # a paper that copies a reflection is still a plain duplicate
+    got = outcomes([item(1, "reflection", fingerprint=FP_A, selected=True), again])
+    assert got[(2, Y25)][0] == "duplicate"

@@ -536,21 +536,88 @@ def _year_result(year: str, decisions: list[Decision], rules: Rules,
                       target_met=total >= rules.annual_target_hours, hours_by_kind=by_kind)
 
 
+def _paper_families(ordered: list[ItemFacts], duplicates: dict[int, _Original]
+                    ) -> dict[int, int]:
+    """paper id → the lowest id of the papers that are the same paper uploaded again."""
+    papers = {i.id for i in ordered if i.kind == "paper"}
+    root: dict[int, int] = {}
+    for item_id in sorted(papers):
+        original = duplicates.get(item_id, (None, None))[0]
+        if original in papers:
+            root[item_id] = root.get(original, original)  # type: ignore[arg-type]
+            root.setdefault(original, original)  # type: ignore[arg-type]
+    return root
+
+
+def _merge_paper_families(candidates: list[_Candidate], decisions: list[Decision],
+                          family: dict[int, int], rules: Rules, titles: dict[int, str]
+                          ) -> list[_Candidate]:
+    """The same paper uploaded more than once counts once, at its best recognition.
+
+    Only the family's best candidate competes; the other uploads (and any of them without a
+    recognition) get ``already_counted`` naming it.
+    """
+    best: dict[int, _Candidate] = {}
+    for c in candidates:
+        if c.item.id in family:
+            key = family[c.item.id]
+            if key not in best or (-c.hours, c.when, c.item.id) < \
+                    (-best[key].hours, best[key].when, best[key].item.id):
+                best[key] = c
+    keep = [c for c in candidates if c.item.id not in family or best[family[c.item.id]] is c]
+    for c in candidates:
+        if c not in keep:
+            decisions.extend(_same_paper(c.item, best[family[c.item.id]], rules, titles))
+    for index, d in enumerate(decisions):
+        if d.code == NO_RECOGNITION and family.get(d.item_id) in best:
+            holder = best[family[d.item_id]]
+            decisions[index] = _same_paper_decision(d, holder, rules, titles)
+    return keep
+
+
+def _same_paper(item: ItemFacts, holder: _Candidate, rules: Rules, titles: dict[int, str]
+                ) -> list[Decision]:
+    """``already_counted`` in the upload's own year and in each year of its recognitions."""
+    years = {home_year(item, rules)} | {
+        academic_year(r.date, rules.year_start_month, rules.year_start_day)
+        for _, r in _qualifying(item, rules)}
+    return [_same_paper_decision(_decision(item, y, ALREADY_COUNTED, "", rules.paper.rule),
+                                 holder, rules, titles) for y in sorted(years)]
+
+
+def _same_paper_decision(d: Decision, holder: _Candidate, rules: Rules,
+                         titles: dict[int, str]) -> Decision:
+    rec = holder.paper_recognition
+    assert rec is not None
+    hid = holder.item.id
+    reason = (f"与《{titles[hid]}》（编号 {hid}）是同一篇论文，同篇只计一次最高等次："
+              f"按 {_year_zh(holder.year)} 学年{describe_recognition(rec)}"
+              f"（{_fmt(holder.hours)} 学时）认定")
+    numbers = {"counted_item_id": hid, "counted_year": holder.year, "hours": holder.hours,
+               "recognition_id": rec.id}
+    return Decision(item_id=d.item_id, year=d.year, code=ALREADY_COUNTED, hours=0.0,
+                    reason=reason, rule=f"{rules.paper.rule}：同篇只计一次最高等次",
+                    numbers=numbers, related_item_id=hid)
+
+
 def decide_teacher(items: Sequence[ItemFacts], rules: Rules) -> TeacherRegister:
     """Decide every item of one teacher and total the hours per academic year."""
     ordered = _check_items(items)
     titles = {i.id: i.title for i in ordered}
     duplicates = _find_duplicates(ordered, rules)
+    family = _paper_families(ordered, duplicates)
+    screening = {k: v for k, v in duplicates.items() if k not in family}
     decisions: list[Decision] = []
     candidates: list[_Candidate] = []
     for item in ordered:
-        screened = _screen(item, rules, duplicates, titles)
+        screened = _screen(item, rules, screening, titles)
         if screened is not None:
             decisions.append(screened)
             continue
         outcome = _outcome(item, rules)
         decisions.extend(outcome.decisions)
         candidates.extend(outcome.candidates)
+    candidates = _merge_paper_families(candidates, decisions, family, rules, titles)
     decided = _compete(candidates, rules, titles)
     for c in candidates:
         decision = decided[c.item.id]
