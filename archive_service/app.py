@@ -46,9 +46,10 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .web import admin, api, auth, errors, inspector, items, teacher
+    from .web import account, admin, api, auth, errors, inspector, items, teacher
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(items.bp)
     app.register_blueprint(inspector.bp)

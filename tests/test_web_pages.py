@@ -91,3 +91,32 @@ def test_search_page_escapes_and_highlights(world: World) -> None:
     assert "&lt;script&gt;" in page
     assert "<mark>" in page
     assert "打开原件" in page
+
+
+def test_admin_adds_a_teacher_who_changes_the_password(world: World) -> None:
+    world.school("第一中学")
+    admin = _login(world, "admin", world.app.config["ADMIN_PASSWORD"])
+    token = _csrf(admin, "/admin/users")
+    school_id = world.schools["第一中学"]
+    page = admin.post("/admin/users", data={
+        "csrf_token": token, "username": "liu", "name": "刘老师", "role": "teacher",
+        "school": str(school_id), "staff_no": "T09", "subject": "数学"}).get_data(as_text=True)
+    password = re.search(r"初始密码：<code>([^<]+)</code>", page).group(1)
+    teacher = _login(world, "liu", password)
+    token = _csrf(teacher, "/account")
+    res = teacher.post("/account", data={"csrf_token": token, "old": password,
+                                         "new": "new-secret-123"})
+    assert "密码已修改" in res.get_data(as_text=True)
+    assert world.client.post("/api/v1/tokens", json={
+        "username": "liu", "password": password}).status_code == 401
+    _login(world, "liu", "new-secret-123")
+
+
+def test_school_admin_cannot_create_admins(world: World) -> None:
+    world.user("sa", role="admin", school="第一中学")
+    client = _login(world, "sa")
+    token = _csrf(client, "/admin/users")
+    res = client.post("/admin/users", data={"csrf_token": token, "username": "boss",
+                                            "name": "x", "role": "admin",
+                                            "school": str(world.schools["第一中学"])})
+    assert res.status_code == 403

@@ -122,3 +122,12 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def change_password(session: Session, user: User, old: str, new: str) -> None:
+    if not check_password(user, old):
+        raise AppError("bad_credentials", "原密码不正确。", 400)
+    if len(new or "") < MIN_PASSWORD:
+        raise AppError("weak_password", f"新密码至少需要 {MIN_PASSWORD} 个字符。")
+    user.password_hash = hash_password(new)
+    session.flush()
