@@ -47,6 +47,7 @@ def _load_user(user_id: str) -> User | None:
 
 def _register_blueprints(app: Flask) -> None:
     from .web import account, admin, api, auth, errors, inspector, items, teacher
+    from .web.filters import register_filters
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
@@ -57,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, never cookie-authenticated
     errors.register(app)
+    register_filters(app)
 
 
 def _register_cli(app: Flask) -> None:

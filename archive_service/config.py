@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "OCR_ENABLED": True,
     "MAX_OCR_PAGES": 30,
     "RULES_FILE": "",  # empty: <instance>/rules.toml if it exists
+    "TIMEZONE": "Asia/Shanghai",  # how times are shown; they are stored in UTC
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
 }

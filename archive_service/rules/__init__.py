@@ -7,7 +7,14 @@
 
 from .charcount import count_chars
 from .config import LimitGroup, Rules, RulesError, load_rules
-from .engine import academic_year, cycle_years, decide_teacher, describe_recognition, home_year
+from .engine import (
+    academic_year,
+    cycle_years,
+    decide_teacher,
+    describe_recognition,
+    home_year,
+    length_threshold,
+)
 from .facts import (
     ALREADY_COUNTED,
     AWAITING_SELECTION,
@@ -33,5 +40,5 @@ __all__ = [
     "NEEDS_REVIEW", "NO_RECOGNITION", "OVER_ANNUAL_LIMIT", "RETURNED", "TOO_SHORT",
     "Decision", "ItemFacts", "LimitGroup", "Recognition", "Rules", "RulesError",
     "TeacherRegister", "YearResult", "academic_year", "count_chars", "cycle_years",
-    "decide_teacher", "describe_recognition", "home_year", "load_rules", "minhash", "similarity",
+    "decide_teacher", "describe_recognition", "home_year", "length_threshold", "load_rules", "minhash", "similarity",
 ]

@@ -193,16 +193,20 @@ def home_year(item: ItemFacts, rules: Rules) -> str:
     return academic_year(when, rules.year_start_month, rules.year_start_day)
 
 
-def _threshold(item: ItemFacts, rules: Rules) -> int | None:
-    """The minimum 字数 of the item, or None when its kind has no length rule."""
-    if item.kind in ("reflection", "lesson_design", "paper"):
-        minimum = getattr(rules, item.kind).min_chars
-    elif item.kind == "unit_design":
-        lessons = _lesson_count(item.metadata.get("lesson_count")) or 1
+def length_threshold(kind: str, metadata: dict[str, Any], rules: Rules) -> int | None:
+    """The minimum 字数 for an item of this kind, or None when the kind has no length rule."""
+    if kind in ("reflection", "lesson_design", "paper"):
+        minimum = getattr(rules, kind).min_chars
+    elif kind == "unit_design":
+        lessons = _lesson_count(metadata.get("lesson_count")) or 1
         minimum = rules.unit_design.min_chars_per_lesson * lessons
     else:
         return None
     return minimum or None
+
+
+def _threshold(item: ItemFacts, rules: Rules) -> int | None:
+    return length_threshold(item.kind, item.metadata, rules)
 
 
 # --------------------------------------------------------------------------- duplicates

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Attachment, Item, ItemVersion, User
-from ..rules import TeacherRegister
+from ..rules import Rules, TeacherRegister, length_threshold
 from .register import decide, decision_dict, item_decision, selection_state
 from .settings import Settings
 
@@ -20,7 +20,7 @@ def registers_for(session: Session, settings: Settings, owner_ids: set[int]
     return decide(session, settings, select(User.id).where(User.id.in_(owner_ids)))
 
 
-def item_dict(item: Item, register: TeacherRegister | None) -> dict[str, Any]:
+def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> dict[str, Any]:
     version = item.current_version
     assert version is not None
     details = dict(item.details)
@@ -36,7 +36,9 @@ def item_dict(item: Item, register: TeacherRegister | None) -> dict[str, Any]:
                   "school": item.owner.school.name if item.owner.school else None},
         "completion_date": item.completion_date.isoformat(),
         "academic_year": item.academic_year,
-        "char_count": version.char_count, "count_from_ocr": version.from_ocr,
+        "char_count": version.char_count,
+        "min_chars": length_threshold(item.kind, item.details, rules),
+        "count_from_ocr": version.from_ocr,
         "count_confirmed": version.count_confirmed,
         "original_filename": version.original_filename, "sha256": version.sha256,
         "size": version.size, "mime": version.mime, "version": version.number,
@@ -53,7 +55,7 @@ def item_dict(item: Item, register: TeacherRegister | None) -> dict[str, Any]:
 
 def items_dicts(session: Session, settings: Settings, items: list[Item]) -> list[dict[str, Any]]:
     registers = registers_for(session, settings, {i.owner_id for i in items})
-    return [item_dict(i, registers.get(i.owner_id)) for i in items]
+    return [item_dict(i, registers.get(i.owner_id), settings.rules) for i in items]
 
 
 def one_item_dict(session: Session, settings: Settings, item: Item) -> dict[str, Any]:

@@ -1,0 +1,33 @@
+"""Template helpers: local time, Chinese labels for the figures a decision used."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+NUMBER_LABELS = {
+    "char_count": "字数", "threshold": "字数要求", "hours": "学时", "limit": "每学年限额",
+    "group": "限额组", "winner_ids": "占用名额的成果", "original_id": "原成果编号",
+    "similarity": "相似度", "session_hours": "讲座学时", "factor": "倍数",
+    "in_school_expert": "校内专家主讲", "hours_per_session_hour": "每小时计学时",
+    "recognition_id": "获奖/发表编号", "recognition_type": "类别", "recognition_date": "日期",
+    "level": "级别", "grade": "等次", "counted_year": "认定学年", "counted_item_id": "认定的成果",
+    "counted_code": "认定结果", "field": "缺少的信息", "role": "角色", "selected": "已入选",
+    "conclusion_date": "结题日期", "returned_reason": "退回理由", "recognitions": "获奖/发表数",
+}
+
+
+def register_filters(app: Flask) -> None:
+    zone = ZoneInfo(app.config.get("TIMEZONE", "Asia/Shanghai"))
+
+    def localtime(value: str | datetime) -> str:
+        """A stored UTC time shown in the school's time zone."""
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    app.add_template_filter(localtime, "localtime")
+    app.add_template_global(NUMBER_LABELS, "number_labels")
