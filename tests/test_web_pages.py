@@ -120,3 +120,20 @@ def test_school_admin_cannot_create_admins(world: World) -> None:
                                             "name": "x", "role": "admin",
                                             "school": str(world.schools["第一中学"])})
     assert res.status_code == 403
+
+
+def test_admin_register_page_filters_and_drills_down(world: World) -> None:
+    a = world.user("ta", name="甲老师", school="第一中学", subject="语文")
+    world.user("tb", name="乙老师", school="第二中学", subject="数学")
+    a.upload(corpus("zh_pdf_12_python_mianxiangduixiang_jiangyi.pdf"), kind="lecture_notes",
+             title="讲座", metadata={"session_hours": 2})
+    admin = _login(world, "admin", world.app.config["ADMIN_PASSWORD"])
+    page = admin.get("/admin/register?year=2025-2026").get_data(as_text=True)
+    assert "甲老师" in page and "乙老师" in page
+    page = admin.get("/admin/register?year=2025-2026&school=第二中学").get_data(as_text=True)
+    assert "乙老师" in page and "甲老师" not in page
+    page = admin.get("/admin/register?year=2025-2026&subject=语文").get_data(as_text=True)
+    assert "甲老师" in page and "乙老师" not in page
+    teacher_id = a.get("/api/v1/me").get_json()["id"]
+    drill = admin.get(f"/admin/register/{teacher_id}?year=2025-2026").get_data(as_text=True)
+    assert "专题讲稿：讲座 2 学时" in drill and "2 / 40 学时" in drill

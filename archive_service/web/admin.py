@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from ..db import db
 from ..extensions import archive
-from ..models import Item, User
+from ..models import Item, School, User
 from ..services.export import DECISION_NAMES, register_csv, register_xlsx
 from ..services.metadata import KIND_NAMES
 from ..services.register import current_year
 from ..services.reports import RegisterRequest, register_for
-from ..services.scope import item_filter
+from ..services.scope import all_schools, item_filter
 from ..services.views import items_dicts
 from .api.collection import collection_response
 from .auth import me, roles_required
@@ -63,8 +63,10 @@ def register() -> Any:
     data = register_for(db.session, archive.settings, me(), req)
     subjects = sorted({s for (s,) in db.session.execute(
         select(User.subject).where(User.role == "teacher").distinct()) if s})
+    schools = db.session.scalars(select(School).order_by(School.name)).all() \
+        if all_schools(me()) else []
     return render_template("admin/register.html", register=data, req=req, subjects=subjects,
-                           kinds=KIND_NAMES, decisions=DECISION_NAMES)
+                           schools=schools, kinds=KIND_NAMES, decisions=DECISION_NAMES)
 
 
 @bp.get("/register/<int:teacher_id>")
