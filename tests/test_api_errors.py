@@ -117,3 +117,19 @@ def test_only_teachers_upload_and_tokens_are_required(world: World) -> None:
            "unauthorized")
     _error(world.client.post("/api/v1/tokens", json={"username": "i1", "password": "wrong"}),
            401, "bad_credentials")
+
+
+def test_failed_commit_removes_the_new_object(app: Flask, world: World) -> None:
+    """The database refuses the row after the PUT: the object goes too, nothing is indexed."""
+    teacher = world.user("t1")
+    with app.app_context():
+        from sqlalchemy import text
+
+        from archive_service.db import db
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON items "
+                              "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+    res = teacher.upload(corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx"))
+    assert res.status_code == 500
+    assert res.get_json()["error"]["code"] == "internal"
+    _nothing_stored(app)

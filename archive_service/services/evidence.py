@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage import ObjectStore, StorageError, object_key_for
+from storage import ObjectStore
 
 from ..errors import AppError, Forbidden
 from ..models import Attachment, AuditEvent, IndexOutbox, Item, Recognition, User
-from .items import StagedFile, UnitOfWork, key_in_use
+from .items import StagedFile, UnitOfWork, discard_if_unused, put_original
 from .metadata import validate_recognition
 from .scope import can_see_teacher
 
@@ -54,15 +54,12 @@ def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
     if purpose not in PURPOSES:
         raise AppError("invalid_purpose", f"材料用途只能是：{'、'.join(PURPOSES)}。")
     key = mime = None
+    created = False
     try:
         rec = validate_recognition(recognition) if recognition is not None else None
         if staged is not None:
             mime = sniff_evidence(staged)
-            key = object_key_for(staged.sha256, prefix="evidence")
-            try:
-                store.put_file(key, staged.path, content_type=mime, sha256_hex=staged.sha256)
-            except StorageError as exc:
-                raise AppError("storage_unavailable", "文件存储服务暂时不可用，请稍后重试。", 503) from exc
+            key, created = put_original(store, staged, mime, prefix="evidence")
         with uow() as session:
             item = session.get(Item, item_id)
             if item is None or item.deleted_at is not None:
@@ -73,10 +70,8 @@ def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
             rec_id = _record(session, actor, item, rec, att, purpose)
             return {"recognition_id": rec_id, "attachment_id": att.id if att else None}
     except BaseException:
-        if key:
-            with uow() as session:
-                if not key_in_use(session, key):
-                    store.delete(key)
+        if key and created:
+            discard_if_unused(uow, store, key)
         raise
     finally:
         if staged is not None:

@@ -155,16 +155,31 @@ def prepare(form: ItemForm, staged: StagedFile, settings: Settings) -> Prepared:
     )
 
 
-def put_original(store: ObjectStore, staged: StagedFile, mime: str) -> str:
-    key = object_key_for(staged.sha256)
+def put_original(store: ObjectStore, staged: StagedFile, mime: str,
+                 prefix: str = "originals") -> tuple[str, bool]:
+    """Store the file under its content key; True when this call created the object."""
+    key = object_key_for(staged.sha256, prefix=prefix)
     try:
         info = store.stat(key)
-        if info is None or info.size != staged.size:
-            store.put_file(key, staged.path, content_type=mime, sha256_hex=staged.sha256)
+        if info is not None and info.size == staged.size:
+            return key, False
+        store.put_file(key, staged.path, content_type=mime, sha256_hex=staged.sha256)
     except StorageError as exc:
         raise AppError("storage_unavailable", "文件存储服务暂时不可用，文件未保存。请稍后重试。",
                        503) from exc
-    return key
+    return key, True
+
+
+def discard_if_unused(uow: UnitOfWork, store: ObjectStore, key: str) -> None:
+    """Remove an object no row refers to; if that cannot be decided now, `archive check`
+    reports it as an orphan and quarantines it after the grace period."""
+    try:
+        with uow() as session:
+            if key_in_use(session, key):
+                return
+        store.delete(key)
+    except Exception:  # noqa: BLE001 - the original error matters more; the checker cleans up
+        pass
 
 
 def key_in_use(session: Session, key: str) -> bool:
@@ -229,18 +244,13 @@ def _clear_other_preferences(session: Session, item: Item) -> None:
 def commit_with_store(uow: UnitOfWork, store: ObjectStore, prepared: Prepared,
                       write: Callable[[Session, str], Item]) -> int:
     """PUT the original, run ``write`` in one transaction; undo the PUT if the commit fails."""
-    key = put_original(store, prepared.staged, prepared.extraction.mime)
+    key, created = put_original(store, prepared.staged, prepared.extraction.mime)
     try:
         with uow() as session:
             item_id = write(session, key).id
     except BaseException:
-        with uow() as session:
-            orphan = not key_in_use(session, key)
-        if orphan:
-            try:
-                store.delete(key)
-            except StorageError:
-                pass  # `archive check` reports it as an orphan
+        if created:  # an object that existed before belongs to someone else's row
+            discard_if_unused(uow, store, key)
         raise
     finally:
         prepared.staged.discard()
