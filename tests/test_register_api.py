@@ -303,3 +303,24 @@ def test_same_paper_uploaded_in_a_later_year_is_already_counted(world: World) ->
     y2 = _register(teacher, year="2025-2026")["teachers"][0]
     assert (y1["total_hours"], y2["total_hours"]) == (12, 0)
     assert y1["cycle_hours"] == 12
+
+
+def test_changing_the_counting_rules_recounts_stored_items(tmp_path, s3_server) -> None:
+    """A school that stops counting CJK punctuation: 1,013 字 become 910 and the reflection
+    falls below 1000; a later year start moves items between academic years."""
+    from tests.conftest import make_app
+    app = make_app(tmp_path, s3_server)
+    world = World(app)
+    teacher = world.user("t1")
+    item = _upload(teacher, REFLECTION, completion_date="2025-08-20")
+    assert (item["char_count"], item["academic_year"]) == (1013, "2024-2025")
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[counting]\ncount_cjk_punctuation = false\n\n[year]\nstart_month = 8\n",
+                     encoding="utf-8")
+    again = make_app(tmp_path, s3_server, RULES_FILE=str(rules),
+                     S3_BUCKET=app.config["S3_BUCKET"])
+    api = Api(again.test_client(), teacher.token)
+    after = api.get(f"/api/v1/items/{item['id']}").get_json()
+    assert (after["char_count"], after["academic_year"]) == (910, "2025-2026")
+    assert after["decision"]["code"] == "too_short"
+    assert api.get("/api/v1/items?year=2025-2026").get_json()["items"][0]["id"] == item["id"]

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from flask import current_app
 from sqlalchemy import Engine, func, select
 
 from ..db import db
 from ..models import User
 from .accounts import add_user, generate_password
+from .derived import refresh_derived
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -31,8 +33,11 @@ def migrate(engine: Engine) -> None:
 
 
 def initialise() -> str | None:
-    """Migrate; create the admin account if there is no user. Returns its password once."""
+    """Migrate; bring rule-dependent stored values up to date; create the admin account if
+    there is no user.  Returns the admin's password, once."""
     migrate(db.engine)
+    with db.transaction() as session:
+        refresh_derived(session, current_app.extensions["archive"].settings)
     with db.transaction() as session:
         if session.scalar(select(func.count()).select_from(User)):
             return None
