@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .model import MESSAGES, NO_PDF_TOOL, OCR_EMPTY, PDF_MIME, Extraction, ExtractionError
 from .ocr import ocr_pdf
-from .sandbox import Deadline, run
+from .sandbox import DEFAULT_MEMORY, Deadline, Result, run
 from .text import drop_garbage, nonspace_count, paragraphs
 from .tools import ocr_available, which
 
@@ -77,7 +77,7 @@ def _raise_for_poppler(returncode: int, stderr: str) -> None:
 
 def pypdf_text(path: Path, deadline: Deadline) -> tuple[str, int]:
     """Text and page count from pypdf, run in a limited subprocess (pypdf had DoS bugs)."""
-    result = run([sys.executable, "-I", str(_WORKER), str(path)], deadline)
+    result = run_pypdf(["text", str(path)], deadline)
     try:
         answer = json.loads(result.stdout)
     except ValueError:
@@ -88,3 +88,8 @@ def pypdf_text(path: Path, deadline: Deadline) -> tuple[str, int]:
             raise ExtractionError("tool_unavailable", NO_PDF_TOOL)
         raise ExtractionError(code, MESSAGES.get(code, MESSAGES["corrupt"]))
     return answer["text"], int(answer["pages"])
+
+
+def run_pypdf(args: list[str], deadline: Deadline, *, memory: int = DEFAULT_MEMORY) -> Result:
+    """``pypdf_worker.py args`` in an isolated interpreter, under the sandbox's limits."""
+    return run([sys.executable, "-I", str(_WORKER), *args], deadline, memory=memory)

@@ -1,0 +1,56 @@
+"""What a build works with: the selected versions on their way in, and what comes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CollectionItem:
+    """One bound item: where it starts, how many pages it takes, and why it is missing if so."""
+
+    item_id: int
+    teacher: str
+    kind: str
+    title: str
+    version_number: int
+    start_page: int
+    pages: int
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class CollectionResult:
+    pages: int
+    items: list[CollectionItem]
+    problems: list[tuple[int, str]]
+
+
+@dataclass
+class Part:
+    """A selected version on its way into the book: its file as PDF, or why it cannot go in."""
+
+    item_id: int
+    owner_id: int
+    teacher: str
+    subject: str
+    kind: str
+    title: str
+    version_number: int
+    object_key: str
+    mime: str
+    filename: str
+    pdf: Path | None = None
+    pages: int = 0
+    problem: str | None = None
+    start: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.teacher}「{self.title}」（成果编号 {self.item_id}）"
+
+    @property
+    def bound_pages(self) -> int:
+        """Pages it takes in the book: its own, or the one placeholder page."""
+        return self.pages if self.problem is None else 1
