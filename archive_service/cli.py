@@ -184,6 +184,7 @@ def reindex() -> None:
     with db.transaction() as session:
         queued = enqueue_all(session)
     drain(db.transaction, archive.index)
+    archive.index.optimize()
     click.echo(f"已重建索引：{queued} 项")
 
 

@@ -63,12 +63,27 @@ def timed_cpu(fn: Callable[[], Any]) -> tuple[float, float, Any]:
 
 
 def load_note() -> str:
-    """The machine's load, to judge how noisy the figures are."""
+    """The machine's load and speed, to judge how noisy and how portable the figures are."""
     try:
         one, five, _ = os.getloadavg()
     except OSError:
         return ""
-    return f"load average {one:.1f} / {five:.1f} on {os.cpu_count()} CPUs"
+    return (f"load average {one:.1f} / {five:.1f} on {os.cpu_count()} CPUs; "
+            f"speed reference {speed_reference():.3f} cpu s")
+
+
+def speed_reference() -> float:
+    """CPU seconds (best of 3) of a fixed pure-Python workload (dicts, tuples, strings):
+    compare machines, and runs on one machine, by this figure."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        table: dict[tuple[int, int], str] = {}
+        for n in range(200_000):
+            table[(n, n % 7)] = f"{n:,}"
+        sum(len(v) for v in table.values())
+        best = min(best, time.process_time() - start)
+    return best
 
 
 def _status() -> dict[str, int]:

@@ -15,6 +15,11 @@ Phases, each on a fresh Session, interleaved round by round, after one warm-up r
 - ``load_facts``: rows → ``ItemFacts`` grouped by teacher;
 - ``engine``: ``decide_teacher`` for every teacher on facts loaded beforehand (informational);
 - ``register``: ``build_register`` for one year, all teachers (what the API endpoint runs).
+
+``--experiment`` times E1–E9, proposed changes to services/register.py (and one line of
+rules/engine.py) written here as replacement functions and patched in for the run; each
+patched register is checked equal to the unpatched one.  E9 adds a BLOB column to the
+benchmark's temporary database only; E7 is a bound (no fingerprints), not a fix.
 """
 
 from __future__ import annotations
@@ -25,13 +30,16 @@ import cProfile
 import functools
 import gc
 import io
+import json
 import pstats
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,12 +48,12 @@ from pathlib import Path
 from typing import Any
 
 from _common import Timings, fmt_mb, load_note, peak_rss, peak_traced, table, timed, timed_cpu
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import LargeBinary, insert, literal, literal_column, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive_service.db import make_engine
 from archive_service.models import Base, Item, ItemVersion, Recognition, School, User
-from archive_service.rules import Decision, ItemFacts, cycle_years, decide_teacher, load_rules, minhash
+from archive_service.rules import Decision, ItemFacts, cycle_years, decide_teacher, engine, load_rules, minhash
 from archive_service.services import register as reg
 from archive_service.services.settings import Settings
 
@@ -320,6 +328,7 @@ class V2:
     pause_gc: bool = False  # E4
     core: bool = False  # E6: Core table columns, no ORM row processing
     fingerprints: bool = True  # E7 (bound only): False loads no fingerprints at all
+    binary: bool = False  # E9: fingerprints from a 256-byte BLOB column instead of JSON
 
 
 def fact_rows_v2(session: Session, owners: Any, opts: V2) -> list[Any]:
@@ -332,16 +341,20 @@ def fact_rows_v2(session: Session, owners: Any, opts: V2) -> list[Any]:
     on_selected = selected.id == items.selected_version_id
     if opts.skip_same_selected:
         on_selected &= items.selected_version_id != items.current_version_id
-    no_fp = literal(None)
+    cur_fp, sel_fp = current.fingerprint, selected.fingerprint
+    if opts.binary:  # the bench DB has the extra column (add_binary_fingerprints)
+        cur_fp = literal_column(f"{current.id.table.name}.fingerprint_bin", LargeBinary)
+        sel_fp = literal_column(f"{selected.id.table.name}.fingerprint_bin", LargeBinary)
+    if not opts.fingerprints:
+        cur_fp = sel_fp = literal(None)
     query = (
         select(items.id, items.owner_id, items.kind, items.title, items.completion_date,
                items.details, items.selected_version_id, items.return_reason,
                items.teacher_preferred,
                current.char_count, current.from_ocr, current.count_confirmed,
-               current.fingerprint if opts.fingerprints else no_fp, current.sha256,
+               cur_fp, current.sha256,
                selected.char_count, selected.from_ocr, selected.count_confirmed,
-               selected.fingerprint if opts.fingerprints else no_fp,
-               items.current_version_id, items.academic_year)
+               sel_fp, items.current_version_id, items.academic_year)
         .select_from(Item.__table__ if opts.core else Item)
         .join(current.id.table, current.id == items.current_version_id)
         .outerjoin(selected.id.table, on_selected)
@@ -364,6 +377,9 @@ def load_facts_v2(session: Session, owners: Any, opts: V2
         frozen = selected_id is not None
         use_selected = frozen and selected_id != current_id  # else the same version's values
         original = copies.get(sha)
+        fingerprint = sel_fp if use_selected else cur_fp
+        if opts.binary and fingerprint:
+            fingerprint = array("I", fingerprint)
         facts[owner_id].append(ItemFacts(
             id=item_id, kind=kind, title=title, completion_date=completed,
             char_count=sel_count if use_selected else cur_count,
@@ -371,7 +387,7 @@ def load_facts_v2(session: Session, owners: Any, opts: V2
             count_confirmed=sel_ok if use_selected else cur_ok,
             selected=frozen, returned_reason=returned, teacher_preferred=preferred,
             metadata=details or {}, recognitions=tuple(recognitions.get(item_id, ())),
-            fingerprint=tuple((sel_fp if use_selected else cur_fp) or ()),
+            fingerprint=tuple(fingerprint or ()),
             duplicate_of=original if original is not None and original != item_id else None,
         ))
         info[item_id] = (item_id, kind, year, selected_id, current_id, returned, preferred,
@@ -430,6 +446,60 @@ def _patched(**replacements: Any) -> Iterator[None]:
             setattr(reg, name, value)
 
 
+def merge_paper_families_fast(candidates: list[Any], decisions: list[Decision],
+                              family: dict[int, int], rules: Any, titles: dict[int, str]
+                              ) -> list[Any]:
+    """engine._merge_paper_families with ``c not in keep`` (dataclass ``__eq__`` against
+    every kept candidate: quadratic) replaced by the negation of the keep condition."""
+    best: dict[int, Any] = {}
+    for c in candidates:
+        if c.item.id in family:
+            key = family[c.item.id]
+            if key not in best or (-c.hours, c.when, c.item.id) < \
+                    (-best[key].hours, best[key].when, best[key].item.id):
+                best[key] = c
+    keep = [c for c in candidates if c.item.id not in family or best[family[c.item.id]] is c]
+    for c in candidates:
+        if c.item.id in family and best[family[c.item.id]] is not c:
+            decisions.extend(engine._same_paper(c.item, best[family[c.item.id]], rules, titles))
+    for index, d in enumerate(decisions):
+        if d.code == engine.NO_RECOGNITION and family.get(d.item_id) in best:
+            holder = best[family[d.item_id]]
+            decisions[index] = engine._same_paper_decision(d, holder, rules, titles)
+    return keep
+
+
+@contextlib.contextmanager
+def _engine_patched() -> Iterator[None]:
+    old = engine._merge_paper_families
+    engine._merge_paper_families = merge_paper_families_fast
+    try:
+        yield
+    finally:
+        engine._merge_paper_families = old
+
+
+@contextlib.contextmanager
+def _both(*managers: contextlib.AbstractContextManager[None]) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for manager in managers:
+            stack.enter_context(manager)
+        yield
+
+
+def add_binary_fingerprints(db: str) -> None:
+    """E9's schema change, in the bench DB only: item_versions.fingerprint_bin (64 × uint32)."""
+    with sqlite3.connect(db) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(item_versions)")]
+        if "fingerprint_bin" in columns:
+            return
+        conn.execute("ALTER TABLE item_versions ADD COLUMN fingerprint_bin BLOB")
+        rows = conn.execute("SELECT id, fingerprint FROM item_versions").fetchall()
+        conn.executemany("UPDATE item_versions SET fingerprint_bin = ? WHERE id = ?",
+                         [(array("I", json.loads(fp)).tobytes() if fp else None, vid)
+                          for vid, fp in rows])
+
+
 def _v2(**options: Any) -> Callable[..., dict[str, Any]]:
     return functools.partial(build_register_v2, opts=V2(**options))
 
@@ -459,7 +529,15 @@ EXPERIMENTS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = 
     "E7 bound: no fingerprints (+E6)": lambda: _patched(
         decision_dict=decision_dict_plain,
         build_register=_v2(**E123, pause_gc=True, core=True, fingerprints=False)),
+    "E8 engine: no quadratic keep check (+E6)": lambda: _both(_engine_patched(), _patched(
+        decision_dict=decision_dict_plain,
+        build_register=_v2(**E123, pause_gc=True, core=True))),
+    "E9 binary fingerprint column (+E8)": lambda: _both(_engine_patched(), _patched(
+        decision_dict=decision_dict_plain,
+        build_register=_v2(**E123, pause_gc=True, core=True, binary=True))),
 }
+RECOMMENDED = "E6 Core columns (+E5)"
+LATER = ("E8 engine: no quadratic keep check (+E6)", "E9 binary fingerprint column (+E8)")
 BOUNDS = {"E7 bound: no fingerprints (+E6)"}  # not a fix: shows what fingerprints cost
 
 
@@ -623,6 +701,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(verdict(register, base)))
 
         if args.experiment:
+            add_binary_fingerprints(db)
             print("\nexperiments (proposed fixes patched in this process; same data; measured "
                   "interleaved with a fresh baseline):\n")
             for name, patch in EXPERIMENTS.items():
@@ -637,8 +716,9 @@ def main(argv: list[str] | None = None) -> int:
                                maker, settings, runs, memory)
             print(report(exp_rows, exp_rows[0]))
             print()
-            best = next(t for t in exp_rows if t.name == ALL_FIXES)
-            print("\n".join(verdict(best, exp_rows[0], ALL_FIXES)))
+            for name in (ALL_FIXES, RECOMMENDED, *LATER):
+                fixed = next(t for t in exp_rows if t.name == name)
+                print("\n".join(verdict(fixed, exp_rows[0], name)))
 
         if args.profile:
             print("\ncProfile of one build_register:\n")

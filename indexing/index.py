@@ -30,7 +30,7 @@ from whoosh.qparser.plugins import (
 )
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.searching import Results, Searcher
-from whoosh.writing import CLEAR, SegmentWriter
+from whoosh.writing import CLEAR, NO_MERGE, OPTIMIZE, SegmentWriter
 
 from indexing import analysis
 from indexing.analysis import GramTokenizer, QueryPart, WordTokenizer
@@ -54,6 +54,9 @@ MAX_PER_PAGE = 10_000  # the app scans up to 2,000 hits (snippets=False) for dec
 SNIPPET_CHARS = 120
 _WRITELOCK_NAME = "MAIN_WRITELOCK"  # FileIndex.lock("WRITELOCK") for the default index name
 _T = TypeVar("_T")
+
+SMALL_BATCH = 50  # commits below this size do not merge segments
+MAX_SEGMENTS = 24  # ... unless the index has this many
 
 
 # --- public dataclasses -------------------------------------------------------------------
@@ -454,7 +457,7 @@ class SearchIndex:
         batch = {doc.item_id: doc for doc in docs}
         if not batch:
             return 0
-        with self._writer() as writer:
+        with self._writer(self._merge_policy(len(batch))) as writer:
             for doc in batch.values():
                 writer.update_document(**_doc_fields(doc))
         return len(batch)
@@ -464,9 +467,21 @@ class SearchIndex:
         ids = sorted(set(item_ids))
         if not ids:
             return
-        with self._writer() as writer:
+        with self._writer(self._merge_policy(len(ids))) as writer:
             for item_id in ids:
                 writer.delete_by_term("item_id", item_id)
+
+    def optimize(self) -> None:
+        """Merge every segment into one (after a reindex, or from a maintenance job)."""
+        with self._writer(OPTIMIZE):
+            pass
+
+    def _merge_policy(self, batch: int) -> Callable | None:
+        """Small commits (an upload) skip merging, which can rewrite the whole index and take
+        a minute; segments are merged by larger batches or once there are too many."""
+        if batch >= SMALL_BATCH or len(self._ix._segments()) >= MAX_SEGMENTS:
+            return None  # Whoosh's default: merge small segments
+        return NO_MERGE
 
     def clear(self) -> None:
         """Remove every document (before a full reindex)."""
