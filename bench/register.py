@@ -5,8 +5,6 @@ Goal (issue): the full register in under 3 s and within 2× of loading the same 
     .venv/bin/python bench/register.py            # 5,000 teachers × 12 items, 5 runs
     .venv/bin/python bench/register.py --quick    # 300 teachers, 3 runs (smoke)
     .venv/bin/python bench/register.py --profile  # also cProfile one full register
-    .venv/bin/python bench/register.py --experiment   # also time the proposed fixes (patched
-                                                      # in this process only; no file changes)
 
 Phases, each on a fresh Session, interleaved round by round, after one warm-up round:
 
@@ -16,10 +14,8 @@ Phases, each on a fresh Session, interleaved round by round, after one warm-up r
 - ``engine``: ``decide_teacher`` for every teacher on facts loaded beforehand (informational);
 - ``register``: ``build_register`` for one year, all teachers (what the API endpoint runs).
 
-``--experiment`` times E1–E9, proposed changes to services/register.py (and one line of
-rules/engine.py) written here as replacement functions and patched in for the run; each
-patched register is checked equal to the unpatched one.  E9 adds a BLOB column to the
-benchmark's temporary database only; E7 is a bound (no fingerprints), not a fix.
+The register pauses the cyclic GC while it builds its objects (``services/register.py``), so
+the baseline is shown both as it is and with the GC paused; the goal is checked against both.
 """
 
 from __future__ import annotations
@@ -27,33 +23,25 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import functools
-import gc
 import io
-import json
 import pstats
 import random
-import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from array import array
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from _common import Timings, fmt_mb, load_note, peak_rss, peak_traced, table, timed, timed_cpu
-from sqlalchemy import LargeBinary, insert, literal, literal_column, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive_service.db import make_engine
 from archive_service.models import Base, Item, ItemVersion, Recognition, School, User
-from archive_service.rules import Decision, ItemFacts, cycle_years, decide_teacher, engine, load_rules, minhash
+from archive_service.rules import decide_teacher, load_rules, minhash
 from archive_service.services import register as reg
 from archive_service.services.settings import Settings
 
@@ -248,7 +236,7 @@ def owners() -> Any:
     return teachers().with_only_columns(User.id)
 
 
-def baseline(session: Session) -> tuple[int, int, int]:
+def baseline(session: Session) -> tuple[int, int, int, int]:
     """Only the rows: exactly the SELECTs ``load_facts`` runs, fetched, nothing built."""
     ids = owners()
     facts = reg._fact_rows(session, ids)
@@ -259,11 +247,14 @@ def baseline(session: Session) -> tuple[int, int, int]:
         .where(Item.deleted_at.is_(None), Item.owner_id.in_(ids))
     ).all()
     copies = reg._exact_copies(session)
-    return len(facts), len(recs), len(copies)
+    people = session.execute(teachers().with_only_columns(
+        User.id, User.username, User.name, School.name, User.staff_no, User.subject)
+        .outerjoin(School, School.id == User.school_id)).all()
+    return len(facts), len(recs), len(copies), len(people)
 
 
 def load_facts(session: Session) -> dict[int, Any]:
-    return reg.load_facts(session, owners())
+    return reg.load_facts(session, owners())[0]
 
 
 def engine_only(facts: dict[int, Any], settings: Settings) -> Callable[[], Any]:
@@ -274,271 +265,6 @@ def engine_only(facts: dict[int, Any], settings: Settings) -> Callable[[], Any]:
 
 def full_register(session: Session, settings: Settings) -> dict[str, Any]:
     return reg.build_register(session, settings, YEAR, teachers())
-
-
-# --------------------------------------------------------------------------- experiments
-
-
-# Each experiment is a proposed change to archive_service/services/register.py, written here
-# as a replacement function and patched into the module for the run only.  The output of
-# every patched build_register is compared with the unpatched one (must be equal).
-
-
-def decision_dict_plain(decision: Decision | None) -> dict[str, Any] | None:
-    """``decision_dict`` without ``dataclasses.asdict`` (which deep-copies recursively)."""
-    if decision is None:
-        return None
-    return {"year": decision.year, "code": decision.code, "hours": decision.hours,
-            "reason": decision.reason, "rule": decision.rule,
-            "numbers": {k: list(v) if isinstance(v, list) else v
-                        for k, v in decision.numbers.items()},
-            "related_item_id": decision.related_item_id}
-
-
-class _GcPause:
-    """Pause the cyclic GC while many objects are built; re-entrant and thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._was_enabled = False
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._depth == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0 and self._was_enabled:
-                gc.enable()
-
-
-gc_paused = _GcPause()
-
-
-@dataclass(frozen=True)
-class V2:
-    """Options of the rewritten register query (each one a proposed change)."""
-
-    skip_same_selected: bool = False  # E3: join the selected version only when it differs
-    pause_gc: bool = False  # E4
-    core: bool = False  # E6: Core table columns, no ORM row processing
-    fingerprints: bool = True  # E7 (bound only): False loads no fingerprints at all
-    binary: bool = False  # E9: fingerprints from a 256-byte BLOB column instead of JSON
-
-
-def fact_rows_v2(session: Session, owners: Any, opts: V2) -> list[Any]:
-    """``_fact_rows`` plus the columns the register table needs (one query instead of three)."""
-    if opts.core:
-        items, versions = Item.__table__.c, ItemVersion.__table__
-        current, selected = versions.alias("cur").c, versions.alias("sel").c
-    else:
-        items, current, selected = Item, reg.Current, reg.Selected
-    on_selected = selected.id == items.selected_version_id
-    if opts.skip_same_selected:
-        on_selected &= items.selected_version_id != items.current_version_id
-    cur_fp, sel_fp = current.fingerprint, selected.fingerprint
-    if opts.binary:  # the bench DB has the extra column (add_binary_fingerprints)
-        cur_fp = literal_column(f"{current.id.table.name}.fingerprint_bin", LargeBinary)
-        sel_fp = literal_column(f"{selected.id.table.name}.fingerprint_bin", LargeBinary)
-    if not opts.fingerprints:
-        cur_fp = sel_fp = literal(None)
-    query = (
-        select(items.id, items.owner_id, items.kind, items.title, items.completion_date,
-               items.details, items.selected_version_id, items.return_reason,
-               items.teacher_preferred,
-               current.char_count, current.from_ocr, current.count_confirmed,
-               cur_fp, current.sha256,
-               selected.char_count, selected.from_ocr, selected.count_confirmed,
-               sel_fp, items.current_version_id, items.academic_year)
-        .select_from(Item.__table__ if opts.core else Item)
-        .join(current.id.table, current.id == items.current_version_id)
-        .outerjoin(selected.id.table, on_selected)
-        .where(items.deleted_at.is_(None), items.owner_id.in_(owners))
-    )
-    return session.execute(query).all()
-
-
-def load_facts_v2(session: Session, owners: Any, opts: V2
-                  ) -> tuple[dict[int, list[ItemFacts]], dict[int, tuple[Any, ...]]]:
-    """Facts per owner, and per item the row the register table shows."""
-    recognitions = reg._recognitions(session, owners)
-    copies = reg._exact_copies(session)
-    facts: dict[int, list[ItemFacts]] = defaultdict(list)
-    info: dict[int, tuple[Any, ...]] = {}
-    for row in fact_rows_v2(session, owners, opts):
-        (item_id, owner_id, kind, title, completed, details, selected_id, returned,
-         preferred, cur_count, cur_ocr, cur_ok, cur_fp, sha, sel_count, sel_ocr, sel_ok,
-         sel_fp, current_id, year) = row
-        frozen = selected_id is not None
-        use_selected = frozen and selected_id != current_id  # else the same version's values
-        original = copies.get(sha)
-        fingerprint = sel_fp if use_selected else cur_fp
-        if opts.binary and fingerprint:
-            fingerprint = array("I", fingerprint)
-        facts[owner_id].append(ItemFacts(
-            id=item_id, kind=kind, title=title, completion_date=completed,
-            char_count=sel_count if use_selected else cur_count,
-            count_from_ocr=sel_ocr if use_selected else cur_ocr,
-            count_confirmed=sel_ok if use_selected else cur_ok,
-            selected=frozen, returned_reason=returned, teacher_preferred=preferred,
-            metadata=details or {}, recognitions=tuple(recognitions.get(item_id, ())),
-            fingerprint=tuple(fingerprint or ()),
-            duplicate_of=original if original is not None and original != item_id else None,
-        ))
-        info[item_id] = (item_id, kind, year, selected_id, current_id, returned, preferred,
-                         cur_count)
-    return facts, info
-
-
-def build_register_v2(session: Session, settings: Settings, year: str, teachers: Any,
-                      opts: V2 = V2()) -> dict[str, Any]:  # noqa: B008 - frozen
-    """``build_register`` from one facts query: titles and table rows come from the facts
-    rows, teachers are read as columns (no ORM objects), decisions become dicts directly."""
-    with gc_paused if opts.pause_gc else contextlib.nullcontext():
-        owner_ids = teachers.with_only_columns(User.id)
-        facts, info = load_facts_v2(session, owner_ids, opts)
-        rules = settings.rules
-        registers = {owner: decide_teacher(items, rules) for owner, items in facts.items()}
-        titles = {f.id: f.title for items in facts.values() for f in items}
-        cycle = cycle_years(year, rules)
-        people = session.execute(
-            teachers.with_only_columns(User.id, User.username, User.name, School.name,
-                                       User.staff_no, User.subject)
-            .outerjoin(School, School.id == User.school_id)
-            .order_by(User.school_id, User.name, User.id))
-        out = []
-        for user_id, username, name, school, staff_no, subject in people:
-            register = registers.get(user_id)
-            year_result = register.years.get(year) if register else None
-            items = [reg._register_item(d, titles, info) for d in
-                     (year_result.decisions if year_result else ())]
-            total = year_result.total_hours if year_result else 0.0
-            out.append({
-                "id": user_id, "username": username, "name": name, "school": school,
-                "staff_no": staff_no, "subject": subject,
-                "total_hours": total,
-                "hours_by_kind": dict(year_result.hours_by_kind) if year_result else {},
-                "target_hours": rules.annual_target_hours,
-                "target_met": total >= rules.annual_target_hours,
-                "cycle_hours": register.cycle_hours(year, cycle) if register else 0.0,
-                "cycle_target_hours": rules.cycle_target_hours,
-                "cycle_years": list(cycle),
-                "items": items,
-            })
-        return {"year": year, "target_hours": rules.annual_target_hours,
-                "cycle_target_hours": rules.cycle_target_hours, "teachers": out}
-
-
-@contextlib.contextmanager
-def _patched(**replacements: Any) -> Iterator[None]:
-    old = {name: getattr(reg, name) for name in replacements}
-    for name, value in replacements.items():
-        setattr(reg, name, value)
-    try:
-        yield
-    finally:
-        for name, value in old.items():
-            setattr(reg, name, value)
-
-
-def merge_paper_families_fast(candidates: list[Any], decisions: list[Decision],
-                              family: dict[int, int], rules: Any, titles: dict[int, str]
-                              ) -> list[Any]:
-    """engine._merge_paper_families with ``c not in keep`` (dataclass ``__eq__`` against
-    every kept candidate: quadratic) replaced by the negation of the keep condition."""
-    best: dict[int, Any] = {}
-    for c in candidates:
-        if c.item.id in family:
-            key = family[c.item.id]
-            if key not in best or (-c.hours, c.when, c.item.id) < \
-                    (-best[key].hours, best[key].when, best[key].item.id):
-                best[key] = c
-    keep = [c for c in candidates if c.item.id not in family or best[family[c.item.id]] is c]
-    for c in candidates:
-        if c.item.id in family and best[family[c.item.id]] is not c:
-            decisions.extend(engine._same_paper(c.item, best[family[c.item.id]], rules, titles))
-    for index, d in enumerate(decisions):
-        if d.code == engine.NO_RECOGNITION and family.get(d.item_id) in best:
-            holder = best[family[d.item_id]]
-            decisions[index] = engine._same_paper_decision(d, holder, rules, titles)
-    return keep
-
-
-@contextlib.contextmanager
-def _engine_patched() -> Iterator[None]:
-    old = engine._merge_paper_families
-    engine._merge_paper_families = merge_paper_families_fast
-    try:
-        yield
-    finally:
-        engine._merge_paper_families = old
-
-
-@contextlib.contextmanager
-def _both(*managers: contextlib.AbstractContextManager[None]) -> Iterator[None]:
-    with contextlib.ExitStack() as stack:
-        for manager in managers:
-            stack.enter_context(manager)
-        yield
-
-
-def add_binary_fingerprints(db: str) -> None:
-    """E9's schema change, in the bench DB only: item_versions.fingerprint_bin (64 × uint32)."""
-    with sqlite3.connect(db) as conn:
-        columns = [row[1] for row in conn.execute("PRAGMA table_info(item_versions)")]
-        if "fingerprint_bin" in columns:
-            return
-        conn.execute("ALTER TABLE item_versions ADD COLUMN fingerprint_bin BLOB")
-        rows = conn.execute("SELECT id, fingerprint FROM item_versions").fetchall()
-        conn.executemany("UPDATE item_versions SET fingerprint_bin = ? WHERE id = ?",
-                         [(array("I", json.loads(fp)).tobytes() if fp else None, vid)
-                          for vid, fp in rows])
-
-
-def _v2(**options: Any) -> Callable[..., dict[str, Any]]:
-    return functools.partial(build_register_v2, opts=V2(**options))
-
-
-def _gc_wrapped(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with gc_paused:
-            return fn(*args, **kwargs)
-    return run
-
-
-E123 = {"skip_same_selected": True}
-ALL_FIXES = "E5 = E1+E2+E3+E4"
-EXPERIMENTS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
-    "E1 decision_dict w/o asdict": lambda: _patched(decision_dict=decision_dict_plain),
-    "E2 one query (+E1)": lambda: _patched(decision_dict=decision_dict_plain,
-                                           build_register=_v2()),
-    "E3 skip same selected (+E2)": lambda: _patched(
-        decision_dict=decision_dict_plain, build_register=_v2(**E123)),
-    "E4 pause gc only": lambda: _patched(build_register=_gc_wrapped(reg.build_register)),
-    ALL_FIXES: lambda: _patched(
-        decision_dict=decision_dict_plain, build_register=_v2(**E123, pause_gc=True)),
-    "E6 Core columns (+E5)": lambda: _patched(
-        decision_dict=decision_dict_plain,
-        build_register=_v2(**E123, pause_gc=True, core=True)),
-    "E7 bound: no fingerprints (+E6)": lambda: _patched(
-        decision_dict=decision_dict_plain,
-        build_register=_v2(**E123, pause_gc=True, core=True, fingerprints=False)),
-    "E8 engine: no quadratic keep check (+E6)": lambda: _both(_engine_patched(), _patched(
-        decision_dict=decision_dict_plain,
-        build_register=_v2(**E123, pause_gc=True, core=True))),
-    "E9 binary fingerprint column (+E8)": lambda: _both(_engine_patched(), _patched(
-        decision_dict=decision_dict_plain,
-        build_register=_v2(**E123, pause_gc=True, core=True, binary=True))),
-}
-RECOMMENDED = "E6 Core columns (+E5)"
-LATER = ("E8 engine: no quadratic keep check (+E6)", "E9 binary fingerprint column (+E8)")
-BOUNDS = {"E7 bound: no fingerprints (+E6)"}  # not a fix: shows what fingerprints cost
 
 
 # --------------------------------------------------------------------------- running
@@ -561,7 +287,15 @@ def with_patch(patch: Callable[[], contextlib.AbstractContextManager[None]],
 
 BASELINE = "baseline (rows only)"
 BASELINE_NO_GC = "baseline, gc paused"
-PHASES = (BASELINE, "load_facts", "engine only", "build_register")
+PHASES = (BASELINE, BASELINE_NO_GC, "load_facts (gc paused)", "engine only", "build_register")
+
+
+def _gc_wrapped(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """The same call with the cyclic GC paused, as ``services/register.py`` runs it."""
+    def run() -> Any:
+        with reg.gc_paused:
+            return fn()
+    return run
 
 
 def make_phase(name: str, maker: sessionmaker[Session], settings: Settings) -> Callable[[], Any]:
@@ -571,13 +305,11 @@ def make_phase(name: str, maker: sessionmaker[Session], settings: Settings) -> C
         return in_session(maker, baseline)
     if name == BASELINE_NO_GC:
         return _gc_wrapped(in_session(maker, baseline))
-    if name == "load_facts":
-        return in_session(maker, load_facts)
+    if name == "load_facts (gc paused)":
+        return _gc_wrapped(in_session(maker, load_facts))
     if name == "engine only":
         return engine_only(in_session(maker, load_facts)(), settings)
-    if name == "build_register":
-        return register
-    return with_patch(EXPERIMENTS[name], register)
+    return register
 
 
 def child_rss(name: str, db: str) -> int | None:
@@ -639,10 +371,9 @@ def verdict(register: Timings, base: Timings, label: str = "register") -> list[s
     ]
 
 
-def profile(maker: sessionmaker[Session], settings: Settings, top: int,
-            patch: Callable[[], contextlib.AbstractContextManager[None]] | None = None) -> str:
+def profile(maker: sessionmaker[Session], settings: Settings, top: int) -> str:
     profiler = cProfile.Profile()
-    with maker() as session, patch() if patch else contextlib.nullcontext():
+    with maker() as session:
         profiler.enable()
         full_register(session, settings)
         profiler.disable()
@@ -662,8 +393,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20251001)
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
     parser.add_argument("--profile", action="store_true", help="cProfile one full register")
-    parser.add_argument("--experiment", action="store_true",
-                        help="also time the proposed fixes, patched in this process only")
     parser.add_argument("--rss-child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -699,33 +428,11 @@ def main(argv: list[str] | None = None) -> int:
         print(report(rows, base))
         print()
         print("\n".join(verdict(register, base)))
-
-        if args.experiment:
-            add_binary_fingerprints(db)
-            print("\nexperiments (proposed fixes patched in this process; same data; measured "
-                  "interleaved with a fresh baseline):\n")
-            for name, patch in EXPERIMENTS.items():
-                with patch():
-                    same = in_session(maker, lambda s: full_register(s, settings))() == sample
-                if not same and name not in BOUNDS:
-                    print(f"  !! {name}: output differs from the unpatched register")
-                elif name in BOUNDS:
-                    print(f"  (bound) {name}: output {'same' if same else 'differs'}: "
-                          "near-duplicates are not detected without fingerprints")
-            exp_rows = measure([BASELINE, BASELINE_NO_GC, "build_register", *EXPERIMENTS],
-                               maker, settings, runs, memory)
-            print(report(exp_rows, exp_rows[0]))
-            print()
-            for name in (ALL_FIXES, RECOMMENDED, *LATER):
-                fixed = next(t for t in exp_rows if t.name == name)
-                print("\n".join(verdict(fixed, exp_rows[0], name)))
+        print("\n".join(verdict(register, rows[1], "register vs baseline with gc paused")))
 
         if args.profile:
             print("\ncProfile of one build_register:\n")
             print(profile(maker, settings, 25))
-            if args.experiment:
-                print(f"\ncProfile of one build_register with {ALL_FIXES}:\n")
-                print(profile(maker, settings, 25, EXPERIMENTS[ALL_FIXES]))
         engine.dispose()
     return 0
 

@@ -570,7 +570,7 @@ def _merge_paper_families(candidates: list[_Candidate], decisions: list[Decision
                 best[key] = c
     keep = [c for c in candidates if c.item.id not in family or best[family[c.item.id]] is c]
     for c in candidates:
-        if c not in keep:
+        if c.item.id in family and best[family[c.item.id]] is not c:
             decisions.extend(_same_paper(c.item, best[family[c.item.id]], rules, titles))
     for index, d in enumerate(decisions):
         if d.code == NO_RECOGNITION and family.get(d.item_id) in best:

@@ -1,41 +1,87 @@
-"""The hours register: facts from the database, decisions from the pure rules engine."""
+"""The hours register: facts from the database, decisions from the pure rules engine.
+
+One query reads every live item of the selected teachers with its current version and, when a
+newer file was uploaded after selection, the frozen selected version; Core columns and a
+paused cyclic GC keep the 5,000-teacher register near the cost of reading the rows
+(``bench/register.py``).
+"""
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from ..models import Item, ItemVersion, Recognition, User
-from ..rules import (
-    Decision,
-    ItemFacts,
-    TeacherRegister,
-    cycle_years,
-    decide_teacher,
-)
+from ..models import Item, ItemVersion, Recognition, School, User
+from ..rules import Decision, ItemFacts, TeacherRegister, cycle_years, decide_teacher
 from ..rules import Recognition as RecognitionFact
 from .settings import Settings
 
-Current = aliased(ItemVersion)
-Selected = aliased(ItemVersion)
+ITEMS = Item.__table__.c
+CURRENT = ItemVersion.__table__.alias("cur")
+SELECTED = ItemVersion.__table__.alias("sel")
+
+
+class _GcPause:
+    """Pause the cyclic GC while tens of thousands of small objects are built (it otherwise
+    scans them again and again); re-entrant and thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._was_enabled:
+                gc.enable()
+
+
+gc_paused = _GcPause()
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """What the register table shows of an item besides its decision."""
+
+    kind: str
+    title: str
+    academic_year: str
+    selected_version_id: int | None
+    current_version_id: int
+    return_reason: str | None
+    teacher_preferred: bool
+    char_count: int
 
 
 def _fact_rows(session: Session, owners: Select[Any]) -> list[Any]:
+    cur, sel = CURRENT.c, SELECTED.c
+    frozen_differs = (sel.id == ITEMS.selected_version_id) & \
+        (ITEMS.selected_version_id != ITEMS.current_version_id)
     query = (
-        select(Item.id, Item.owner_id, Item.kind, Item.title, Item.completion_date, Item.details,
-               Item.selected_version_id, Item.return_reason, Item.teacher_preferred,
-               Current.char_count, Current.from_ocr, Current.count_confirmed,
-               Current.fingerprint, Current.sha256,
-               Selected.char_count, Selected.from_ocr, Selected.count_confirmed,
-               Selected.fingerprint)
-        .join(Current, Current.id == Item.current_version_id)
-        .outerjoin(Selected, Selected.id == Item.selected_version_id)
-        .where(Item.deleted_at.is_(None), Item.owner_id.in_(owners))
+        select(ITEMS.id, ITEMS.owner_id, ITEMS.kind, ITEMS.title, ITEMS.completion_date,
+               ITEMS.details, ITEMS.selected_version_id, ITEMS.return_reason,
+               ITEMS.teacher_preferred, ITEMS.current_version_id, ITEMS.academic_year,
+               cur.char_count, cur.from_ocr, cur.count_confirmed, cur.fingerprint, cur.sha256,
+               sel.char_count, sel.from_ocr, sel.count_confirmed, sel.fingerprint)
+        .select_from(Item.__table__)
+        .join(CURRENT, cur.id == ITEMS.current_version_id)
+        .outerjoin(SELECTED, frozen_differs)
+        .where(ITEMS.deleted_at.is_(None), ITEMS.owner_id.in_(owners))
     )
     return session.execute(query).all()
 
@@ -66,41 +112,49 @@ def _exact_copies(session: Session) -> dict[str, int]:
     return dict(rows.all())
 
 
-def load_facts(session: Session, owners: Select[Any]) -> dict[int, list[ItemFacts]]:
-    """Every live item of the selected owners as engine facts, grouped by owner id."""
+def load_facts(session: Session, owners: Select[Any]
+               ) -> tuple[dict[int, list[ItemFacts]], dict[int, ItemRow]]:
+    """Every live item of the selected owners as engine facts (grouped by owner id), and the
+    row each item shows in the register."""
     recognitions = _recognitions(session, owners)
     copies = _exact_copies(session)
     facts: dict[int, list[ItemFacts]] = defaultdict(list)
+    rows: dict[int, ItemRow] = {}
     for row in _fact_rows(session, owners):
-        (item_id, owner_id, kind, title, completed, details, selected_id, returned,
-         preferred, cur_count, cur_ocr, cur_ok, cur_fp, sha, sel_count, sel_ocr, sel_ok,
-         sel_fp) = row
-        frozen = selected_id is not None
+        (item_id, owner_id, kind, title, completed, details, selected_id, returned, preferred,
+         current_id, year, cur_count, cur_ocr, cur_ok, cur_fp, sha, sel_count, sel_ocr,
+         sel_ok, sel_fp) = row
+        frozen = sel_count is not None  # the selected version is not the current one
         original = copies.get(sha)
         facts[owner_id].append(ItemFacts(
             id=item_id, kind=kind, title=title, completion_date=completed,
             char_count=sel_count if frozen else cur_count,
             count_from_ocr=sel_ocr if frozen else cur_ocr,
             count_confirmed=sel_ok if frozen else cur_ok,
-            selected=frozen, returned_reason=returned, teacher_preferred=preferred,
-            metadata=details or {}, recognitions=tuple(recognitions.get(item_id, ())),
+            selected=selected_id is not None, returned_reason=returned,
+            teacher_preferred=preferred, metadata=details or {},
+            recognitions=tuple(recognitions.get(item_id, ())),
             fingerprint=tuple((sel_fp if frozen else cur_fp) or ()),
             duplicate_of=original if original is not None and original != item_id else None,
         ))
-    return facts
+        rows[item_id] = ItemRow(kind, title, year, selected_id, current_id, returned,
+                                preferred, cur_count)
+    return facts, rows
 
 
 def decide(session: Session, settings: Settings, owners: Select[Any]) -> dict[int, TeacherRegister]:
-    return {owner: decide_teacher(items, settings.rules)
-            for owner, items in load_facts(session, owners).items()}
+    with gc_paused:
+        facts, _ = load_facts(session, owners)
+        return {owner: decide_teacher(items, settings.rules) for owner, items in facts.items()}
 
 
 def decision_dict(decision: Decision | None) -> dict[str, Any] | None:
+    """A decision as JSON-ready data (built by hand: ``asdict`` deep-copies, slowly)."""
     if decision is None:
         return None
-    data = asdict(decision)
-    data.pop("item_id")
-    return data
+    return {"year": decision.year, "code": decision.code, "hours": decision.hours,
+            "reason": decision.reason, "rule": decision.rule,
+            "numbers": dict(decision.numbers), "related_item_id": decision.related_item_id}
 
 
 def item_decision(register: TeacherRegister | None, item_id: int, own_year: str) -> Decision | None:
@@ -133,54 +187,49 @@ def teachers_query(school_id: int | None, teacher: str | None, subject: str | No
 def build_register(session: Session, settings: Settings, year: str, teachers: Select[Any]
                    ) -> dict[str, Any]:
     """The register for one academic year, in the API's shape."""
-    owner_ids = teachers.with_only_columns(User.id)
-    registers = decide(session, settings, owner_ids)
-    titles = dict(session.execute(
-        select(Item.id, Item.title).where(Item.owner_id.in_(owner_ids))).all())
-    rows = session.execute(
-        select(Item.id, Item.kind, Item.academic_year, Item.selected_version_id,
-               Item.current_version_id, Item.return_reason, Item.teacher_preferred,
-               Current.char_count, Current.from_ocr)
-        .join(Current, Current.id == Item.current_version_id)
-        .where(Item.owner_id.in_(owner_ids), Item.deleted_at.is_(None))
-    ).all()
-    item_info = {r[0]: r for r in rows}
-    rules = settings.rules
-    cycle = cycle_years(year, rules)
-    out = []
-    for user in session.scalars(teachers.order_by(User.school_id, User.name, User.id)):
-        register = registers.get(user.id)
-        year_result = register.years.get(year) if register else None
-        items = [_register_item(d, titles, item_info) for d in
-                 (year_result.decisions if year_result else ())]
-        total = year_result.total_hours if year_result else 0.0
-        out.append({
-            "id": user.id, "username": user.username, "name": user.name,
-            "school": user.school.name if user.school else None,
-            "staff_no": user.staff_no, "subject": user.subject,
-            "total_hours": total,
-            "hours_by_kind": dict(year_result.hours_by_kind) if year_result else {},
-            "target_hours": rules.annual_target_hours,
-            "target_met": total >= rules.annual_target_hours,
-            "cycle_hours": register.cycle_hours(year, cycle) if register else 0.0,
-            "cycle_target_hours": rules.cycle_target_hours,
-            "cycle_years": list(cycle),
-            "items": items,
-        })
+    with gc_paused:
+        facts, rows = load_facts(session, teachers.with_only_columns(User.id))
+        rules = settings.rules
+        registers = {owner: decide_teacher(items, rules) for owner, items in facts.items()}
+        cycle = cycle_years(year, rules)
+        people = session.execute(
+            teachers.with_only_columns(User.id, User.username, User.name, School.name,
+                                       User.staff_no, User.subject)
+            .outerjoin(School, School.id == User.school_id)
+            .order_by(User.school_id, User.name, User.id))
+        out = [_teacher_entry(person, registers.get(person[0]), rows, year, cycle, settings)
+               for person in people]
     return {"year": year, "target_hours": rules.annual_target_hours,
             "cycle_target_hours": rules.cycle_target_hours, "teachers": out}
 
 
-def _register_item(decision: Decision, titles: dict[int, str], info: dict[int, Any]
-                   ) -> dict[str, Any]:
-    row = info.get(decision.item_id)
-    kind = row[1] if row else None
+def _teacher_entry(person: Any, register: TeacherRegister | None, rows: dict[int, ItemRow],
+                   year: str, cycle: tuple[str, ...], settings: Settings) -> dict[str, Any]:
+    user_id, username, name, school, staff_no, subject = person
+    rules = settings.rules
+    result = register.years.get(year) if register else None
+    total = result.total_hours if result else 0.0
     return {
-        "id": decision.item_id, "kind": kind, "title": titles.get(decision.item_id, ""),
-        "academic_year": row[2] if row else None,
-        "char_count": row[7] if row else None,
-        "selection": selection_state(row[3], row[4], row[5]) if row else None,
-        "teacher_preferred": bool(row[6]) if row else False,
+        "id": user_id, "username": username, "name": name, "school": school,
+        "staff_no": staff_no, "subject": subject,
+        "total_hours": total,
+        "hours_by_kind": dict(result.hours_by_kind) if result else {},
+        "target_hours": rules.annual_target_hours,
+        "target_met": total >= rules.annual_target_hours,
+        "cycle_hours": register.cycle_hours(year, cycle) if register else 0.0,
+        "cycle_target_hours": rules.cycle_target_hours,
+        "cycle_years": list(cycle),
+        "items": [_register_item(d, rows[d.item_id]) for d in (result.decisions if result else ())],
+    }
+
+
+def _register_item(decision: Decision, row: ItemRow) -> dict[str, Any]:
+    return {
+        "id": decision.item_id, "kind": row.kind, "title": row.title,
+        "academic_year": row.academic_year, "char_count": row.char_count,
+        "selection": selection_state(row.selected_version_id, row.current_version_id,
+                                     row.return_reason),
+        "teacher_preferred": bool(row.teacher_preferred),
         "decision": decision_dict(decision),
     }
 
