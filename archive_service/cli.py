@@ -41,6 +41,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Run the web service (and a local SeaweedFS unless ARCHIVE_S3_ENDPOINT is set)."""
     from waitress import serve as waitress_serve
 
+    from indexing import warm_up
     from storage import ManagedSeaweedFS
 
     from .extract import tool_status
@@ -62,6 +63,7 @@ def serve(host: str, port: int, threads: int) -> None:
             from .extensions import archive
             archive.store.ensure_bucket()
             archive.sync_index()
+        warm_up()  # jieba's dictionary, before the first upload or search
         click.echo(f"实例目录：{folder}")
         click.echo(f"文本工具：{json.dumps(tool_status(), ensure_ascii=False)}")
         if password:

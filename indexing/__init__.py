@@ -1,6 +1,6 @@
 """Full-text search for archive items (Whoosh + jieba behind a small dataclass API)."""
 
-from indexing.analysis import EDUCATION_WORDS
+from indexing.analysis import EDUCATION_WORDS, warm_up
 from indexing.index import (
     Hit,
     IndexBusyError,
@@ -20,4 +20,5 @@ __all__ = [
     "SearchFilters",
     "SearchIndex",
     "SearchPage",
+    "warm_up",
 ]

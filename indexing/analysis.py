@@ -114,6 +114,11 @@ def _get_segmenter() -> jieba.Tokenizer:
 # --- scanning -----------------------------------------------------------------------------
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second) rather than in the first request."""
+    _get_segmenter()
+
+
 def _fold(text: str) -> str:
     return text.translate(_FOLD)
 
