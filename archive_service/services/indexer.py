@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable
 
@@ -18,8 +19,10 @@ BATCH = 200
 
 
 def stamp_of(item: Item) -> str:
-    """Changes whenever what the index holds for the item should change."""
-    return f"{item.current_version_id}:{item.updated_at.isoformat()}"
+    """Changes exactly when what the index holds for the item changes (file, title, kind,
+    year, owner), not on a review or a preference."""
+    title = hashlib.sha1(item.title.encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"{item.current_version_id}:{item.kind}:{item.academic_year}:{item.owner_id}:{title}"
 
 
 def index_doc(item: Item, text: str) -> IndexDoc:
