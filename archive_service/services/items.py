@@ -120,7 +120,8 @@ def stage(stream: IO[bytes], filename: str | None, max_bytes: int) -> StagedFile
     return StagedFile(path=path, filename=name, size=size, sha256=digest.hexdigest())
 
 
-def validate_form(form: ItemForm) -> tuple[date, dict[str, Any], list[dict[str, Any]]]:
+def validate_form(form: ItemForm, today: date | None = None
+                  ) -> tuple[date, dict[str, Any], list[dict[str, Any]]]:
     if form.kind not in KIND_NAMES:
         kinds = "、".join(f"{k}（{v}）" for k, v in KIND_NAMES.items())
         raise AppError("invalid_kind", f"成果类型「{form.kind}」不存在，可选：{kinds}。")
@@ -131,7 +132,7 @@ def validate_form(form: ItemForm) -> tuple[date, dict[str, Any], list[dict[str, 
     if not form.completion_date:
         raise AppError("invalid_date", "请填写完成日期（YYYY-MM-DD）。")
     completed = parse_date(form.completion_date, "完成日期")
-    if completed > date.today():
+    if completed > (today or date.today()):
         raise AppError("invalid_date", "完成日期不能晚于今天。")
     form.subtype = (form.subtype or "").strip()[:40]
     details = validate_metadata(form.kind, parse_metadata(form.metadata))
@@ -141,7 +142,7 @@ def validate_form(form: ItemForm) -> tuple[date, dict[str, Any], list[dict[str, 
 
 def prepare(form: ItemForm, staged: StagedFile, settings: Settings) -> Prepared:
     """Validate the form, then the file; raise AppError before anything is stored."""
-    completed, details, recognitions = validate_form(form)
+    completed, details, recognitions = validate_form(form, settings.today())
     try:
         result = extract(staged.path, staged.filename, ocr=settings.ocr_enabled,
                          max_ocr_pages=settings.max_ocr_pages)

@@ -12,7 +12,6 @@ import gc
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -243,4 +242,4 @@ def selection_state(selected_id: int | None, current_id: int | None, returned: s
 
 
 def current_year(settings: Settings) -> str:
-    return settings.year_of(date.today())
+    return settings.year_of(settings.today())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..rules import Rules, academic_year, load_rules
 
@@ -16,6 +17,11 @@ class Settings:
     ocr_enabled: bool
     max_ocr_pages: int
     max_upload_bytes: int
+    timezone: str = "Asia/Shanghai"
+
+    def today(self) -> date:
+        """Today where the school is (the server may run on UTC)."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
     def year_of(self, when: date) -> str:
         """The academic-year label of a date, by the school's year start."""
@@ -33,4 +39,5 @@ class Settings:
             ocr_enabled=bool(config.get("OCR_ENABLED", True)),
             max_ocr_pages=int(config.get("MAX_OCR_PAGES", 30)),
             max_upload_bytes=int(config.get("MAX_UPLOAD_MB", 50)) * 1024 * 1024,
+            timezone=str(config.get("TIMEZONE") or "Asia/Shanghai"),
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -55,7 +54,7 @@ def _form_metadata(kind: str) -> dict[str, Any]:
 def upload() -> Any:
     if request.method == "GET":
         return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
-                               today=date.today().isoformat(), form={})
+                               today=archive.settings.today().isoformat(), form={})
     kind = request.form.get("kind", "")
     meta = {k: v for k, v in _form_metadata(kind).items() if v is not None}
     form = item_service.ItemForm(
@@ -64,7 +63,7 @@ def upload() -> Any:
         subtype=request.form.get("subtype", ""), metadata=meta,
         prefer=request.form.get("prefer") == "on")
     try:
-        item_service.validate_form(form)
+        item_service.validate_form(form, archive.settings.today())
         staged = staged_upload()
         assert staged is not None
         item_id = item_service.upload(db.transaction, archive.store, archive.settings, me(),
@@ -72,7 +71,7 @@ def upload() -> Any:
     except AppError as exc:
         flash(exc.message, "error")
         return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
-                               today=date.today().isoformat(), form=request.form), exc.status
+                               today=archive.settings.today().isoformat(), form=request.form), exc.status
     archive.sync_index()
     flash("上传成功。", "info")
     return redirect(url_for("items.detail", item_id=item_id, uploaded=1))

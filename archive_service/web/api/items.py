@@ -43,7 +43,7 @@ def upload_item() -> Any:
     )
     if actor().role != "teacher":
         raise AppError("forbidden", "只有教师可以上传自己的研修成果。", 403)
-    item_service.validate_form(form)  # cheap checks before reading the file
+    item_service.validate_form(form, archive.settings.today())  # cheap, before the file
     staged = staged_upload()
     assert staged is not None
     item_id = item_service.upload(db.transaction, archive.store, archive.settings, actor(),
