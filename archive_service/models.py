@@ -127,6 +127,8 @@ class ItemVersion(Base):
     count_confirmed: Mapped[bool] = mapped_column(default=False)
     fingerprint: Mapped[list[int]] = mapped_column(default=list, deferred=True)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)  # Chinese notes for the user
+    # an earlier item of ANOTHER teacher with the same or nearly the same text (found at upload)
+    copy_of_item_id: Mapped[int | None] = mapped_column(index=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -9,7 +9,7 @@ Goal (issue): the full register in under 3 s and within 2× of loading the same 
 Phases, each on a fresh Session, interleaved round by round, after one warm-up round:
 
 - ``baseline``: the exact SELECTs ``load_facts`` issues (``_fact_rows``, the recognitions
-  SELECT, ``_exact_copies``), rows fetched, nothing built;
+  SELECT, the live check of copied items), rows fetched, nothing built;
 - ``load_facts``: rows → ``ItemFacts`` grouped by teacher;
 - ``engine``: ``decide_teacher`` for every teacher on facts loaded beforehand (informational);
 - ``register``: ``build_register`` for one year, all teachers (what the API endpoint runs).
@@ -43,6 +43,7 @@ from archive_service.db import make_engine
 from archive_service.models import Base, Item, ItemVersion, Recognition, School, User
 from archive_service.rules import decide_teacher, load_rules, minhash
 from archive_service.services import register as reg
+from archive_service.services.copies import live_items
 from archive_service.services.settings import Settings
 
 YEAR = "2025-2026"
@@ -172,13 +173,14 @@ def build_database(url: str, teachers: int, per_teacher: int, seed: int) -> dict
             mask = rng.getrandbits(20) | 1
             fingerprint = tuple(v ^ mask for v in base)  # distinct: no value in common
             roll = rng.random()
+            copy_of = None
             if mine and roll < 0.04:  # the same work again, lightly edited: near-duplicate
                 fingerprint = tuple(v if i % 16 else v ^ 0x5A5A for i, v in
                                     enumerate(rng.choice(mine)))
             elif shared and roll < 0.05:  # a colleague's file uploaded again: exact copy
-                other, sha, fingerprint = rng.choice(shared[-200:])
+                copy_of, sha, fingerprint = rng.choice(shared[-200:])
             elif roll > 0.99:
-                shared.append((owner, sha, fingerprint))
+                shared.append((item_id, sha, fingerprint))
             mine.append(fingerprint)
             ocr = rng.random() < 0.04
             returned = "字数不足，请补充教学反思部分" if rng.random() < 0.03 else None
@@ -205,6 +207,7 @@ def build_database(url: str, teachers: int, per_teacher: int, seed: int) -> dict
                 "char_count": char_count(rng, kind, meta), "from_ocr": ocr,
                 "count_confirmed": ocr and rng.random() < 0.5,
                 "fingerprint": list(fingerprint), "warnings": [], "uploaded_by_id": owner,
+                "copy_of_item_id": copy_of,
             })
             pointers.append({"id": item_id, "current_version_id": item_id,
                              "selected_version_id": item_id if selected else None})
@@ -246,7 +249,7 @@ def baseline(session: Session) -> tuple[int, int, int, int]:
         .join(Item, Item.id == Recognition.item_id)
         .where(Item.deleted_at.is_(None), Item.owner_id.in_(ids))
     ).all()
-    copies = reg._exact_copies(session)
+    copies = live_items(session, {r[15] for r in facts if r[15]} | {r[20] for r in facts if r[20]})
     people = session.execute(teachers().with_only_columns(
         User.id, User.username, User.name, School.name, User.staff_no, User.subject)
         .outerjoin(School, School.id == User.school_id)).all()

@@ -324,3 +324,18 @@ def test_changing_the_counting_rules_recounts_stored_items(tmp_path, s3_server) 
     assert (after["char_count"], after["academic_year"]) == (910, "2025-2026")
     assert after["decision"]["code"] == "too_short"
     assert api.get("/api/v1/items?year=2025-2026").get_json()["items"][0]["id"] == item["id"]
+
+
+def test_another_teachers_work_is_a_duplicate_until_the_original_goes(world: World) -> None:
+    """「独立完成」: B uploads the PDF of A's case (same text, other format and file)."""
+    a = world.user("ta", school="第一中学")
+    b = world.user("tb", school="第二中学")
+    original = _upload(a, LONG, kind="lesson_design", title="问题链追踪促发现")
+    copy = _upload(b, corpus("zh_pdf_01_jiaogai_anli.pdf"), kind="lesson_design",
+                   title="我的教学案例")
+    assert (copy["decision"]["code"], copy["decision"]["related_item_id"]) == \
+        ("duplicate", original["id"])
+    assert "其他教师" in copy["decision"]["reason"]
+    assert a.delete(f"/api/v1/items/{original['id']}").status_code == 200
+    again = b.get(f"/api/v1/items/{copy['id']}").get_json()
+    assert again["decision"]["code"] == "eligible_awaiting_selection"

@@ -36,6 +36,7 @@ from ..models import (
     utcnow,
 )
 from ..rules import count_chars, minhash
+from .copies import find_copy
 from .metadata import KIND_NAMES, parse_date, parse_metadata, validate_metadata
 from .settings import Settings
 
@@ -191,9 +192,12 @@ def key_in_use(session: Session, key: str) -> bool:
     return False
 
 
-def _new_version(item: Item, prepared: Prepared, key: str, actor: User, number: int) -> ItemVersion:
+def _new_version(session: Session, item: Item, prepared: Prepared, key: str, actor: User,
+                 number: int, threshold: float) -> ItemVersion:
     ext = prepared.extraction
     return ItemVersion(
+        copy_of_item_id=find_copy(session, item.owner_id, prepared.staged.sha256,
+                                  prepared.fingerprint, threshold),
         item_id=item.id, number=number, object_key=key, sha256=prepared.staged.sha256,
         size=prepared.staged.size, mime=ext.mime, original_filename=prepared.staged.filename,
         text=ext.text, char_count=prepared.char_count, from_ocr=ext.from_ocr,
@@ -210,16 +214,17 @@ def _record_recognitions(item: Item, recognitions: list[dict[str, Any]]) -> None
 
 
 def insert_item(session: Session, actor: User, prepared: Prepared, key: str,
-                year_of: Callable[[date], str]) -> Item:
+                settings: Settings) -> Item:
     form = prepared.form
     item = Item(
         owner_id=actor.id, kind=form.kind, subtype=form.subtype, title=form.title,
-        completion_date=prepared.completed, academic_year=year_of(prepared.completed),
+        completion_date=prepared.completed, academic_year=settings.year_of(prepared.completed),
         details=prepared.details, teacher_preferred=form.prefer,
     )
     session.add(item)
     session.flush()
-    version = _new_version(item, prepared, key, actor, 1)
+    version = _new_version(session, item, prepared, key, actor, 1,
+                           settings.rules.near_duplicate_threshold)
     session.add(version)
     session.flush()
     item.current_version_id = version.id
@@ -271,7 +276,7 @@ def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
         raise
     return commit_with_store(
         uow, store, prepared,
-        lambda session, key: insert_item(session, actor, prepared, key, settings.year_of),
+        lambda session, key: insert_item(session, actor, prepared, key, settings),
     )
 
 
@@ -284,7 +289,8 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
             raise Forbidden("只能替换自己的成果文件。")
         number = 1 + (session.scalar(select(func.max(ItemVersion.number))
                                      .where(ItemVersion.item_id == item.id)) or 0)
-        version = _new_version(item, prepared, key, actor, number)
+        version = _new_version(session, item, prepared, key, actor, number,
+                               settings.rules.near_duplicate_threshold)
         session.add(version)
         session.flush()
         item.current_version_id = version.id

@@ -14,12 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..models import Item, ItemVersion, Recognition, School, User
 from ..rules import Decision, ItemFacts, TeacherRegister, cycle_years, decide_teacher
 from ..rules import Recognition as RecognitionFact
+from .copies import live_items
 from .settings import Settings
 
 ITEMS = Item.__table__.c
@@ -75,8 +76,10 @@ def _fact_rows(session: Session, owners: Select[Any]) -> list[Any]:
         select(ITEMS.id, ITEMS.owner_id, ITEMS.kind, ITEMS.title, ITEMS.completion_date,
                ITEMS.details, ITEMS.selected_version_id, ITEMS.return_reason,
                ITEMS.teacher_preferred, ITEMS.current_version_id, ITEMS.academic_year,
-               cur.char_count, cur.from_ocr, cur.count_confirmed, cur.fingerprint, cur.sha256,
-               sel.char_count, sel.from_ocr, sel.count_confirmed, sel.fingerprint)
+               cur.char_count, cur.from_ocr, cur.count_confirmed, cur.fingerprint,
+               cur.copy_of_item_id,
+               sel.char_count, sel.from_ocr, sel.count_confirmed, sel.fingerprint,
+               sel.copy_of_item_id)
         .select_from(Item.__table__)
         .join(CURRENT, cur.id == ITEMS.current_version_id)
         .outerjoin(SELECTED, frozen_differs)
@@ -99,32 +102,22 @@ def _recognitions(session: Session, owners: Select[Any]) -> dict[int, list[Recog
     return result
 
 
-def _exact_copies(session: Session) -> dict[str, int]:
-    """sha256 -> the earliest live item holding that file, where several teachers hold it."""
-    rows = session.execute(
-        select(ItemVersion.sha256, func.min(Item.id))
-        .join(Item, Item.current_version_id == ItemVersion.id)
-        .where(Item.deleted_at.is_(None))
-        .group_by(ItemVersion.sha256)
-        .having(func.count(func.distinct(Item.owner_id)) > 1)
-    )
-    return dict(rows.all())
-
-
 def load_facts(session: Session, owners: Select[Any]
                ) -> tuple[dict[int, list[ItemFacts]], dict[int, ItemRow]]:
     """Every live item of the selected owners as engine facts (grouped by owner id), and the
     row each item shows in the register."""
     recognitions = _recognitions(session, owners)
-    copies = _exact_copies(session)
+    fact_rows = _fact_rows(session, owners)
+    live = live_items(session, {r[15] for r in fact_rows if r[15]} |
+                      {r[20] for r in fact_rows if r[20]})
     facts: dict[int, list[ItemFacts]] = defaultdict(list)
     rows: dict[int, ItemRow] = {}
-    for row in _fact_rows(session, owners):
+    for row in fact_rows:
         (item_id, owner_id, kind, title, completed, details, selected_id, returned, preferred,
-         current_id, year, cur_count, cur_ocr, cur_ok, cur_fp, sha, sel_count, sel_ocr,
-         sel_ok, sel_fp) = row
+         current_id, year, cur_count, cur_ocr, cur_ok, cur_fp, cur_copy, sel_count, sel_ocr,
+         sel_ok, sel_fp, sel_copy) = row
         frozen = sel_count is not None  # the selected version is not the current one
-        original = copies.get(sha)
+        original = sel_copy if frozen else cur_copy
         facts[owner_id].append(ItemFacts(
             id=item_id, kind=kind, title=title, completion_date=completed,
             char_count=sel_count if frozen else cur_count,
@@ -134,7 +127,7 @@ def load_facts(session: Session, owners: Select[Any]
             teacher_preferred=preferred, metadata=details or {},
             recognitions=tuple(recognitions.get(item_id, ())),
             fingerprint=tuple((sel_fp if frozen else cur_fp) or ()),
-            duplicate_of=original if original is not None and original != item_id else None,
+            duplicate_of=original if original in live else None,
         ))
         rows[item_id] = ItemRow(kind, title, year, selected_id, current_id, returned,
                                 preferred, cur_count)
