@@ -339,3 +339,14 @@ def test_another_teachers_work_is_a_duplicate_until_the_original_goes(world: Wor
     assert a.delete(f"/api/v1/items/{original['id']}").status_code == 200
     again = b.get(f"/api/v1/items/{copy['id']}").get_json()
     assert again["decision"]["code"] == "eligible_awaiting_selection"
+
+
+def test_preference_given_at_upload_moves_from_the_other_item(world: World) -> None:
+    teacher = world.user("t1")
+    first = _upload(teacher, REFLECTION, title="第一篇", prefer="true")
+    assert first["teacher_preferred"] is True
+    second = _upload(teacher, LONG, title="第二篇", prefer="true")
+    assert second["teacher_preferred"] is True
+    assert teacher.get(f"/api/v1/items/{first['id']}").get_json()["teacher_preferred"] is False
+    history = teacher.get(f"/api/v1/items/{second['id']}/history").get_json()
+    assert [e["action"] for e in history] == ["upload", "prefer"]

@@ -38,6 +38,7 @@ from ..models import (
 from ..rules import count_chars, minhash
 from .copies import find_copy
 from .metadata import KIND_NAMES, parse_date, parse_metadata, validate_metadata
+from .review import set_preference
 from .settings import Settings
 
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
@@ -219,7 +220,7 @@ def insert_item(session: Session, actor: User, prepared: Prepared, key: str,
     item = Item(
         owner_id=actor.id, kind=form.kind, subtype=form.subtype, title=form.title,
         completion_date=prepared.completed, academic_year=settings.year_of(prepared.completed),
-        details=prepared.details, teacher_preferred=form.prefer,
+        details=prepared.details,
     )
     session.add(item)
     session.flush()
@@ -229,22 +230,13 @@ def insert_item(session: Session, actor: User, prepared: Prepared, key: str,
     session.flush()
     item.current_version_id = version.id
     _record_recognitions(item, prepared.recognitions)
-    if form.prefer:
-        _clear_other_preferences(session, item)
     session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="upload",
                            details={"version": 1, "filename": version.original_filename}))
     session.add(IndexOutbox(item_id=item.id))
+    if form.prefer:
+        set_preference(session, actor, item)
     session.flush()
     return item
-
-
-def _clear_other_preferences(session: Session, item: Item) -> None:
-    """Only one preferred item per teacher, year and kind."""
-    others = session.scalars(select(Item).where(
-        Item.owner_id == item.owner_id, Item.academic_year == item.academic_year,
-        Item.kind == item.kind, Item.id != item.id, Item.teacher_preferred.is_(True)))
-    for other in others:
-        other.teacher_preferred = False
 
 
 def commit_with_store(uow: UnitOfWork, store: ObjectStore, prepared: Prepared,
