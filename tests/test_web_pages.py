@@ -137,3 +137,26 @@ def test_admin_register_page_filters_and_drills_down(world: World) -> None:
     teacher_id = a.get("/api/v1/me").get_json()["id"]
     drill = admin.get(f"/admin/register/{teacher_id}?year=2025-2026").get_data(as_text=True)
     assert "专题讲稿：讲座 2 学时" in drill and "2 / 40 学时" in drill
+
+
+def test_item_page_forms_store_files(world: World) -> None:
+    teacher_api = world.user("t1")
+    item = teacher_api.upload(corpus("zh_pdf_09_qikan_lunwen_xinxilunli.pdf"), kind="paper",
+                              title="论文").get_json()
+    client = _login(world, "t1")
+    page = f"/items/{item['id']}"
+    scan = corpus("en_pdf_01_google_doc.pdf").read_bytes()
+    res = client.post(f"{page}/recognitions", content_type="multipart/form-data", data={
+        "csrf_token": _csrf(client, page), "type": "award", "level": "city", "grade": "2",
+        "date": "2025-12-01", "evidence": (io.BytesIO(scan), "证书.pdf")}, follow_redirects=True)
+    assert "已登记" in res.get_data(as_text=True) and "市级二等奖" in res.get_data(as_text=True)
+    res = client.post(f"{page}/attachments", content_type="multipart/form-data", data={
+        "csrf_token": _csrf(client, page), "purpose": "other",
+        "file": (io.BytesIO(b"not a pdf"), "x.exe")}, follow_redirects=True)
+    assert "证明材料只接受" in res.get_data(as_text=True)
+    res = client.post(f"{page}/file", content_type="multipart/form-data", data={
+        "csrf_token": _csrf(client, page),
+        "file": (io.BytesIO(corpus("zh_pdf_03_freecad_jiaoxue_yanjiu.pdf").read_bytes()),
+                 "修改稿.pdf")}, follow_redirects=True)
+    assert "已上传新版本" in res.get_data(as_text=True)
+    assert teacher_api.get(f"/api/v1/items/{item['id']}").get_json()["version"] == 2

@@ -121,50 +121,41 @@ def delete(item_id: int) -> Any:
     return redirect(url_for("auth.index"))
 
 
-@bp.post("/<int:item_id>/file")
-@login_required
-def replace(item_id: int) -> Any:
+def _with_upload(item_id: int, run: Callable[[], object], done: str) -> Any:
+    """Run an action that stores a file for a visible item; report the outcome on its page."""
     visible_item(db.session, me(), item_id)
     try:
-        staged = staged_upload()
-        assert staged is not None
-        item_service.replace_file(db.transaction, archive.store, archive.settings, me(),
-                                  item_id, staged)
+        run()
         archive.sync_index()
-        flash("已上传新版本。已入册的旧版本保持不变，新版本需要学校重新筛选。", "info")
+        flash(done, "info")
     except AppError as exc:
         flash(exc.message, "error")
     return redirect(url_for("items.detail", item_id=item_id))
+
+
+@bp.post("/<int:item_id>/file")
+@login_required
+def replace(item_id: int) -> Any:
+    return _with_upload(item_id, lambda: item_service.replace_file(
+        db.transaction, archive.store, archive.settings, me(), item_id, staged_upload()),
+        "已上传新版本。已入册的旧版本保持不变，新版本需要学校重新筛选。")
 
 
 @bp.post("/<int:item_id>/recognitions")
 @login_required
 def add_recognition(item_id: int) -> Any:
-    visible_item(db.session, me(), item_id)
     f = request.form
     data = {"type": f.get("type"), "level": f.get("level"), "date": f.get("date")}
     if f.get("type") == "award":
         data["grade"] = f.get("grade")
-    try:
-        staged = staged_upload("evidence", required=False)
-        evidence.add_evidence(db.transaction, archive.store, me(), item_id, data, staged)
-        archive.sync_index()
-        flash("已登记。", "info")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return redirect(url_for("items.detail", item_id=item_id))
+    return _with_upload(item_id, lambda: evidence.add_evidence(
+        db.transaction, archive.store, me(), item_id, data,
+        staged_upload("evidence", required=False)), "已登记。")
 
 
 @bp.post("/<int:item_id>/attachments")
 @login_required
 def add_attachment(item_id: int) -> Any:
-    visible_item(db.session, me(), item_id)
-    try:
-        staged = staged_upload()
-        evidence.add_evidence(db.transaction, archive.store, me(), item_id, None, staged,
-                              purpose=request.form.get("purpose", "other"))
-        archive.sync_index()
-        flash("证明材料已保存。", "info")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return redirect(url_for("items.detail", item_id=item_id))
+    return _with_upload(item_id, lambda: evidence.add_evidence(
+        db.transaction, archive.store, me(), item_id, None, staged_upload(),
+        purpose=request.form.get("purpose", "other")), "证明材料已保存。")
