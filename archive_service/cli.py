@@ -44,6 +44,8 @@ def serve(host: str, port: int, threads: int) -> None:
     from indexing import warm_up
     from storage import ManagedSeaweedFS
 
+    from .db import db
+    from .extensions import archive
     from .extract import tool_status
     from .services.setup import initialise
 
@@ -59,8 +61,7 @@ def serve(host: str, port: int, threads: int) -> None:
     try:
         app = _app(overrides)
         with app.app_context():
-            password = initialise()
-            from .extensions import archive
+            password = initialise(db.engine, db.transaction, archive.settings)
             archive.store.ensure_bucket()
             archive.sync_index()
         warm_up()  # jieba's dictionary, before the first upload or search
@@ -78,10 +79,12 @@ def serve(host: str, port: int, threads: int) -> None:
 @main.command()
 def init() -> None:
     """Create or migrate the database; create the first admin and print its password once."""
+    from .db import db
+    from .extensions import archive
     from .services.setup import initialise
 
     with _app().app_context():
-        password = initialise()
+        password = initialise(db.engine, db.transaction, archive.settings)
     if password:
         click.echo(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次）")
     else:

@@ -7,13 +7,16 @@ transaction waits for the lock instead of failing with "database is locked".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+UnitOfWork = Callable[[], AbstractContextManager[Session]]
+"""Opens one write transaction (``db.transaction``): what workflows take instead of a session."""
 
 
 def make_engine(url: str) -> Engine:

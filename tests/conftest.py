@@ -15,6 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from archive_service.app import create_app
+from archive_service.db import db
+from archive_service.extensions import archive
 from archive_service.services.setup import initialise
 from storage import ManagedSeaweedFS, S3Settings
 
@@ -44,7 +46,7 @@ def make_app(tmp_path: Path, s3: S3Settings, **overrides: Any) -> Flask:
     }
     app = create_app(config, instance=tmp_path / "instance")
     with app.app_context():
-        app.config["ADMIN_PASSWORD"] = initialise()
+        app.config["ADMIN_PASSWORD"] = initialise(db.engine, db.transaction, archive.settings)
         app.extensions["archive"].store.ensure_bucket()
     return app
 

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from indexing import SearchIndex
 from storage import ObjectInfo, ObjectStore
 
+from ..db import UnitOfWork
 from ..models import Attachment, IndexOutbox, Item, ItemVersion
 from .indexer import drain, stamp_of
-from .items import UnitOfWork
 
 QUARANTINE = "quarantine/"
 

@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from storage import ObjectStore
 
+from ..db import UnitOfWork
 from ..errors import AppError, Forbidden
 from ..models import Attachment, AuditEvent, IndexOutbox, Item, Recognition, User
-from .items import StagedFile, UnitOfWork, discard_if_unused, put_original
 from .metadata import validate_recognition
 from .scope import can_see_teacher
+from .staging import StagedFile
+from .stored import store_then_commit
 
 EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
                   b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -50,32 +52,32 @@ def _attach(session: Session, item: Item, staged: StagedFile, key: str, mime: st
 def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
                  recognition: dict[str, Any] | None, staged: StagedFile | None,
                  purpose: str = "certificate") -> dict[str, int | None]:
-    """Add a recognition and/or an evidence file in one transaction."""
-    if purpose not in PURPOSES:
-        raise AppError("invalid_purpose", f"材料用途只能是：{'、'.join(PURPOSES)}。")
-    key = mime = None
-    created = False
+    """Add a recognition and/or an evidence file in one transaction (a workflow: the file is
+    stored before the commit)."""
     try:
+        if purpose not in PURPOSES:
+            raise AppError("invalid_purpose", f"材料用途只能是：{'、'.join(PURPOSES)}。")
         rec = validate_recognition(recognition) if recognition is not None else None
-        if staged is not None:
-            mime = sniff_evidence(staged)
-            key, created = put_original(store, staged, mime, prefix="evidence")
-        with uow() as session:
-            item = session.get(Item, item_id)
-            if item is None or item.deleted_at is not None:
-                raise AppError("not_found", "没有找到该成果。", 404)
-            require_editor(actor, item)
-            att = _attach(session, item, staged, key, mime, purpose) if staged and key and mime \
-                else None
-            rec_id = _record(session, actor, item, rec, att, purpose)
-            return {"recognition_id": rec_id, "attachment_id": att.id if att else None}
+        mime = sniff_evidence(staged) if staged is not None else None
     except BaseException:
-        if key and created:
-            discard_if_unused(uow, store, key)
-        raise
-    finally:
         if staged is not None:
             staged.discard()
+        raise
+
+    def write(session: Session, key: str | None) -> dict[str, int | None]:
+        item = session.get(Item, item_id)
+        if item is None or item.deleted_at is not None:
+            raise AppError("not_found", "没有找到该成果。", 404)
+        require_editor(actor, item)
+        att = _attach(session, item, staged, key, mime, purpose) \
+            if staged is not None and key and mime else None
+        rec_id = _record(session, actor, item, rec, att, purpose)
+        return {"recognition_id": rec_id, "attachment_id": att.id if att else None}
+
+    if staged is None or mime is None:
+        with uow() as session:
+            return write(session, None)
+    return store_then_commit(uow, store, staged, mime, write, prefix="evidence")
 
 
 def _record(session: Session, actor: User, item: Item, rec: dict[str, Any] | None,

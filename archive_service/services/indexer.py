@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from indexing import IndexDoc, SearchIndex
 
+from ..db import UnitOfWork
 from ..models import IndexOutbox, Item, ItemVersion
-from .items import UnitOfWork
 
 _writer_lock = threading.Lock()
 BATCH = 200

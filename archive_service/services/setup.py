@@ -6,13 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from flask import current_app
 from sqlalchemy import Engine, func, select
 
-from ..db import db
+from ..db import UnitOfWork
 from ..models import User
 from .accounts import add_user, generate_password
 from .derived import refresh_derived
+from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -32,13 +32,13 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def initialise() -> str | None:
+def initialise(engine: Engine, uow: UnitOfWork, settings: Settings) -> str | None:
     """Migrate; bring rule-dependent stored values up to date; create the admin account if
     there is no user.  Returns the admin's password, once."""
-    migrate(db.engine)
-    with db.transaction() as session:
-        refresh_derived(session, current_app.extensions["archive"].settings)
-    with db.transaction() as session:
+    migrate(engine)
+    with uow() as session:
+        refresh_derived(session, settings)
+    with uow() as session:
         if session.scalar(select(func.count()).select_from(User)):
             return None
         password = generate_password()

@@ -12,7 +12,7 @@ from storage import StorageError
 
 from ..errors import AppError
 from ..extensions import archive
-from ..services.items import StagedFile, stage
+from ..services.staging import StagedFile, stage
 
 
 def staged_upload(field: str = "file", required: bool = True) -> StagedFile | None:

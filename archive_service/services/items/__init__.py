@@ -1,0 +1,11 @@
+"""Items: staging and form validation before anything is stored, then the writes.
+
+``form`` checks the teacher's fields and extracts the file; ``writes`` stores the file and
+commits the rows (upload, replace) or only flushes (delete).
+"""
+
+from .form import ItemForm, Prepared, prepare, validate_form
+from .writes import insert_item, replace_file, soft_delete, upload
+
+__all__ = ["ItemForm", "Prepared", "insert_item", "prepare", "replace_file", "soft_delete",
+           "upload", "validate_form"]

@@ -1,0 +1,147 @@
+"""Item writes: upload, replace a file, delete.
+
+Upload and replace are workflows: they take a ``UnitOfWork`` because the object-store write
+sits between the validation and the commit (``services.stored``).  Delete only flushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage import ObjectStore
+
+from ...db import UnitOfWork
+from ...errors import AppError, Forbidden
+from ...models import AuditEvent, IndexOutbox, Item, ItemVersion, Recognition, User, utcnow
+from ..copies import find_copy
+from ..review import set_preference
+from ..settings import Settings
+from ..staging import StagedFile
+from ..stored import store_then_commit
+from .form import ItemForm, Prepared, prepare
+
+
+def _new_version(session: Session, item: Item, prepared: Prepared, key: str, actor: User,
+                 number: int, threshold: float) -> ItemVersion:
+    ext = prepared.extraction
+    return ItemVersion(
+        copy_of_item_id=find_copy(session, item.owner_id, prepared.staged.sha256,
+                                  prepared.fingerprint, threshold),
+        item_id=item.id, number=number, object_key=key, sha256=prepared.staged.sha256,
+        size=prepared.staged.size, mime=ext.mime, original_filename=prepared.staged.filename,
+        text=ext.text, char_count=prepared.char_count, from_ocr=ext.from_ocr,
+        fingerprint=prepared.fingerprint, warnings=list(ext.warnings), uploaded_by_id=actor.id,
+    )
+
+
+def _record_recognitions(item: Item, recognitions: list[dict[str, Any]]) -> None:
+    for rec in recognitions:
+        item.recognitions.append(Recognition(
+            type=rec["type"], level=rec["level"], grade=rec["grade"],
+            date=date.fromisoformat(rec["date"]),
+        ))
+
+
+def insert_item(session: Session, actor: User, prepared: Prepared, key: str,
+                settings: Settings) -> Item:
+    form = prepared.form
+    item = Item(
+        owner_id=actor.id, kind=form.kind, subtype=form.subtype, title=form.title,
+        completion_date=prepared.completed, academic_year=settings.year_of(prepared.completed),
+        details=prepared.details,
+    )
+    session.add(item)
+    session.flush()
+    version = _new_version(session, item, prepared, key, actor, 1,
+                           settings.rules.near_duplicate_threshold)
+    session.add(version)
+    session.flush()
+    item.current_version_id = version.id
+    _record_recognitions(item, prepared.recognitions)
+    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="upload",
+                           details={"version": 1, "filename": version.original_filename}))
+    session.add(IndexOutbox(item_id=item.id))
+    if form.prefer:
+        set_preference(session, actor, item)
+    session.flush()
+    return item
+
+
+def _store_and_write(uow: UnitOfWork, store: ObjectStore, prepared: Prepared,
+                     write: Callable[[Session, str], Item]) -> int:
+    """Store the prepared file, write the rows in one transaction; the item's id."""
+    return store_then_commit(uow, store, prepared.staged, prepared.extraction.mime,
+                             lambda session, key: write(session, key).id)
+
+
+def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
+           form: ItemForm, staged: StagedFile) -> int:
+    """The whole upload; returns the new item's id."""
+    if actor.role != "teacher":
+        staged.discard()
+        raise Forbidden("只有教师可以上传自己的研修成果。")
+    try:
+        prepared = prepare(form, staged, settings)
+    except BaseException:
+        staged.discard()
+        raise
+    return _store_and_write(
+        uow, store, prepared,
+        lambda session, key: insert_item(session, actor, prepared, key, settings),
+    )
+
+
+def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
+                 item_id: int, staged: StagedFile) -> int:
+    """A new version of an item's file; a selected version stays frozen and counted."""
+    def write(session: Session, key: str) -> Item:
+        item = session.get(Item, item_id)
+        if item is None or item.deleted_at is not None or item.owner_id != actor.id:
+            raise Forbidden("只能替换自己的成果文件。")
+        number = 1 + (session.scalar(select(func.max(ItemVersion.number))
+                                     .where(ItemVersion.item_id == item.id)) or 0)
+        version = _new_version(session, item, prepared, key, actor, number,
+                               settings.rules.near_duplicate_threshold)
+        session.add(version)
+        session.flush()
+        item.current_version_id = version.id
+        item.return_reason = None
+        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="replace_file",
+                               details={"version": number, "filename": staged.filename}))
+        session.add(IndexOutbox(item_id=item.id))
+        return item
+
+    try:
+        with uow() as session:
+            item = session.get(Item, item_id)
+            if item is None or item.deleted_at is not None or item.owner_id != actor.id:
+                raise Forbidden("只能替换自己的成果文件。")
+            form = ItemForm(kind=item.kind, title=item.title,
+                            completion_date=item.completion_date.isoformat(),
+                            subtype=item.subtype, metadata=dict(item.details))
+        prepared = prepare(form, staged, settings)
+    except BaseException:
+        staged.discard()
+        raise
+    return _store_and_write(uow, store, prepared, write)
+
+
+def soft_delete(session: Session, actor: User, item: Item) -> None:
+    """Teachers delete their own items unless selected; admins may delete in scope."""
+    if actor.role == "teacher":
+        if item.owner_id != actor.id:
+            raise Forbidden("只能删除自己的成果。")
+        if item.selected_version_id is not None:
+            raise AppError("item_selected", "该成果已被学校筛选入册，不能删除。如需撤回请联系学校管理员。",
+                           409)
+    elif actor.role != "admin":
+        raise Forbidden("督查员不能删除成果。")
+    item.deleted_at = utcnow()
+    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="delete"))
+    session.add(IndexOutbox(item_id=item.id))
+    session.flush()
