@@ -15,6 +15,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from .config import instance_path, load_config
+from .vocabulary import Role
 
 
 def _app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -122,7 +123,7 @@ def user() -> None:
 @user.command("add")
 @click.argument("username")
 @click.option("--name", default="", help="姓名")
-@click.option("--role", type=click.Choice(["teacher", "inspector", "admin"]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--school", "school_ref", default=None, help="学校名称或编号；督查员/管理员不填表示全部学校")
 @click.option("--staff-no", default="", help="工号")
 @click.option("--subject", default="", help="学科")

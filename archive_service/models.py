@@ -8,8 +8,6 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES = ("teacher", "inspector", "admin")
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -33,7 +31,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))  # a vocabulary.Role
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
     staff_no: Mapped[str] = mapped_column(String(40), default="")  # 工号
     subject: Mapped[str] = mapped_column(String(40), default="")  # 学科

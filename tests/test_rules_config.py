@@ -77,7 +77,7 @@ def test_another_school_changes_decisions(tmp_path: Path) -> None:
     assert [d.code for d in default_year.decisions] == [COUNTED, COUNTED]
     assert not default_year.target_met  # 34 < 40
     assert [d.code for d in school_year.decisions] == [TOO_SHORT, COUNTED]
-    assert school_year.decisions[0].reason == "字数 1,200，未达到教学反思 1500 字的要求"
+    assert school_year.decisions[0].reason == "字数 1,200，未达到反思研究成果 1500 字的要求"
     assert school_year.total_hours == 30 and school_year.target_met
 
 

@@ -280,7 +280,7 @@ def test_regulation_table(items: list[ItemFacts], expected: dict) -> None:
 
 def test_too_short_reason_and_numbers() -> None:
     d = decision([item(1, "reflection", chars=912)], 1)
-    assert d.reason == "字数 912，未达到教学反思 1000 字的要求"
+    assert d.reason == "字数 912，未达到反思研究成果 1000 字的要求"
     assert d.numbers == {"char_count": 912, "threshold": 1000}
     assert d.rule == "第19条(4)A 反思研究成果"
     d = decision([item(1, "unit_design", chars=2399)], 1)
@@ -302,7 +302,7 @@ def test_missing_metadata_names_the_field() -> None:
 
 def test_counted_reasons_explain_the_figures() -> None:
     d = decision([item(1, "reflection", chars=1236, selected=True)], 1)
-    assert d.reason == "教学反思，字数 1,236 ≥ 1000，已入选装订，计 4 学时"
+    assert d.reason == "反思研究成果，字数 1,236 ≥ 1000，已入选装订，计 4 学时"
     assert d.numbers == {"char_count": 1236, "threshold": 1000, "hours": 4.0}
     d = decision([item(1, "lecture_notes", meta={"in_school_expert": True})], 1)
     assert d.reason == "专题讲稿：讲座 2 学时 × 4（校内专家主讲 4:1）= 8 学时"

@@ -5,6 +5,7 @@
 - ``count_chars``: 字数 as Word/WPS count it; ``minhash`` / ``similarity``: near-duplicates.
 """
 
+from ..vocabulary import KINDS
 from .charcount import count_chars
 from .config import LimitGroup, Rules, RulesError, load_rules
 from .engine import (
@@ -20,7 +21,6 @@ from .facts import (
     AWAITING_SELECTION,
     COUNTED,
     DUPLICATE,
-    KINDS,
     MISSING_METADATA,
     NEEDS_REVIEW,
     NO_RECOGNITION,

@@ -15,11 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .facts import KINDS
+from ..vocabulary import KINDS, LEVELS, PROJECT_LEVELS, PROJECT_ROLES
 
-LEVELS = ("school", "county", "city", "provincial", "national")
-PROJECT_LEVELS = ("county", "city", "provincial", "national")
-PROJECT_ROLES = ("host", "lead_writer", "participant")
 LIMIT_KEYS = ("name", "rule", "kinds", "per_year")
 DEFAULT_NAME = "默认规则 default_rules.toml"
 

@@ -27,13 +27,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .config import PROJECT_LEVELS, PROJECT_ROLES, LimitGroup, Rules
+from ..vocabulary import (
+    GRADE_NAMES,
+    KIND_NAMES,
+    KINDS,
+    LEVEL_NAMES,
+    PROJECT_LEVELS,
+    PROJECT_ROLE_NAMES,
+    PROJECT_ROLES,
+    Kind,
+    RecognitionType,
+)
+from .config import LimitGroup, Rules
 from .facts import (
     ALREADY_COUNTED,
     AWAITING_SELECTION,
     COUNTED,
     DUPLICATE,
-    KINDS,
     MISSING_METADATA,
     NEEDS_REVIEW,
     NO_RECOGNITION,
@@ -48,18 +58,6 @@ from .facts import (
 )
 from .fingerprint import similarity
 
-KIND_NAMES = {
-    "reflection": "教学反思",
-    "lesson_design": "教学设计",
-    "unit_design": "单元整体教学设计",
-    "paper": "论文",
-    "lecture_notes": "专题讲稿",
-    "research_project": "课题研究",
-}
-LEVEL_NAMES = {"school": "校级", "county": "县级", "city": "市级", "provincial": "省级",
-               "national": "国家级"}
-ROLE_NAMES = {"host": "主持人", "lead_writer": "主笔", "participant": "主要参与者"}
-GRADE_NAMES = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
 DUPLICATE_RULE = "同一成果只认定一次（重复提交）"
 REVIEW_RULE = "字数认定：扫描件识别的字数须人工核对"
 RETURNED_RULE = "学校审核退回"
@@ -158,17 +156,17 @@ def _lesson_count(value: Any) -> int | None:
 def _missing_field(item: ItemFacts, rules: Rules) -> tuple[str, str] | None:
     """(field, Chinese message) of the first missing or invalid field the kind needs."""
     meta = item.metadata
-    if item.kind == "unit_design":
+    if item.kind == Kind.UNIT_DESIGN:
         if _lesson_count(meta.get("lesson_count")) is None:
             if meta.get("lesson_count") in (None, ""):
                 return "lesson_count", "单元整体教学设计缺少课时数"
             return "lesson_count", "单元整体教学设计的课时数无效（应为不小于 1 的整数）"
         if rules.unit_design.requires_courseware and meta.get("has_courseware") is not True:
             return "has_courseware", "单元整体教学设计缺少教学课件（须登记并附课件）"
-    elif item.kind == "lecture_notes":
+    elif item.kind == Kind.LECTURE_NOTES:
         if _positive_number(meta.get("session_hours")) is None:
             return "session_hours", "专题讲稿缺少讲座学时（应为大于 0 的数）"
-    elif item.kind == "research_project":
+    elif item.kind == Kind.RESEARCH_PROJECT:
         return _missing_project_field(meta)
     return None
 
@@ -188,16 +186,16 @@ def _missing_project_field(meta: dict[str, Any]) -> tuple[str, str] | None:
 def home_year(item: ItemFacts, rules: Rules) -> str:
     """The academic year an item belongs to (research projects: the year they concluded)."""
     when = item.completion_date
-    if item.kind == "research_project":
+    if item.kind == Kind.RESEARCH_PROJECT:
         when = _as_date(item.metadata.get("conclusion_date")) or when
     return academic_year(when, rules.year_start_month, rules.year_start_day)
 
 
 def length_threshold(kind: str, metadata: dict[str, Any], rules: Rules) -> int | None:
     """The minimum 字数 for an item of this kind, or None when the kind has no length rule."""
-    if kind in ("reflection", "lesson_design", "paper"):
+    if kind in (Kind.REFLECTION, Kind.LESSON_DESIGN, Kind.PAPER):
         minimum = getattr(rules, kind).min_chars
-    elif kind == "unit_design":
+    elif kind == Kind.UNIT_DESIGN:
         lessons = _lesson_count(metadata.get("lesson_count")) or 1
         minimum = rules.unit_design.min_chars_per_lesson * lessons
     else:
@@ -324,7 +322,7 @@ def _length_candidate(item: ItemFacts, rules: Rules) -> _Candidate:
     numbers: dict[str, Any] = {"char_count": item.char_count, "threshold": threshold,
                                "hours": hours}
     label = KIND_NAMES[item.kind]
-    if item.kind == "unit_design":
+    if item.kind == Kind.UNIT_DESIGN:
         lessons = _lesson_count(item.metadata.get("lesson_count")) or 1
         numbers.update(lesson_count=lessons, min_chars_per_lesson=kind_rules.min_chars_per_lesson)
         courseware = "，含课件" if item.metadata.get("has_courseware") is True else ""
@@ -363,7 +361,7 @@ def _project_candidate(item: ItemFacts, rules: Rules) -> _Candidate:
     concluded = _as_date(meta["conclusion_date"])
     assert concluded is not None  # checked by _missing_project_field
     hours = rules.research_project.hours_for(level, role)
-    text = (f"课题研究：{LEVEL_NAMES[level]}课题{ROLE_NAMES[role]}，{concluded.isoformat()} 结题，"
+    text = (f"课题研究：{LEVEL_NAMES[level]}课题{PROJECT_ROLE_NAMES[role]}，{concluded.isoformat()} 结题，"
             f"计 {_fmt(hours)} 学时")
     numbers = {"level": level, "role": role, "conclusion_date": concluded.isoformat(),
                "hours": hours}
@@ -373,9 +371,9 @@ def _project_candidate(item: ItemFacts, rules: Rules) -> _Candidate:
 
 def recognition_hours(rec: Recognition, rules: Rules) -> float:
     """The hours one recognition is worth (0: below county level, unknown type or level)."""
-    if rec.type == "award":
+    if rec.type == RecognitionType.AWARD:
         return rules.paper.award_hours_for(rec.level, rec.grade)
-    if rec.type == "publication":
+    if rec.type == RecognitionType.PUBLICATION:
         return rules.paper.publication_hours_for(rec.level)
     return 0.0
 
@@ -383,7 +381,7 @@ def recognition_hours(rec: Recognition, rules: Rules) -> float:
 def describe_recognition(rec: Recognition) -> str:
     """「市级一等奖」, 「省级期刊发表」."""
     level = LEVEL_NAMES.get(rec.level, rec.level)
-    if rec.type == "award":
+    if rec.type == RecognitionType.AWARD:
         grade = GRADE_NAMES.get(rec.grade or 0, str(rec.grade))
         return f"{level}{grade}等奖"
     return f"{level}期刊发表"
@@ -442,11 +440,11 @@ def _paper_other_years(item: ItemFacts, best: Decision, candidate: _Candidate,
 
 
 def _outcome(item: ItemFacts, rules: Rules) -> _Outcome:
-    if item.kind == "paper":
+    if item.kind == Kind.PAPER:
         return _paper_outcome(item, rules)
-    if item.kind == "lecture_notes":
+    if item.kind == Kind.LECTURE_NOTES:
         return _Outcome(candidates=[_lecture_candidate(item, rules)])
-    if item.kind == "research_project":
+    if item.kind == Kind.RESEARCH_PROJECT:
         return _Outcome(candidates=[_project_candidate(item, rules)])
     return _Outcome(candidates=[_length_candidate(item, rules)])
 
@@ -543,7 +541,7 @@ def _year_result(year: str, decisions: list[Decision], rules: Rules,
 def _paper_families(ordered: list[ItemFacts], duplicates: dict[int, _Original]
                     ) -> dict[int, int]:
     """paper id → the lowest id of the papers that are the same paper uploaded again."""
-    papers = {i.id for i in ordered if i.kind == "paper"}
+    papers = {i.id for i in ordered if i.kind == Kind.PAPER}
     root: dict[int, int] = {}
     for item_id in sorted(papers):
         original = duplicates.get(item_id, (None, None))[0]
@@ -626,7 +624,7 @@ def decide_teacher(items: Sequence[ItemFacts], rules: Rules) -> TeacherRegister:
     for c in candidates:
         decision = decided[c.item.id]
         decisions.append(decision)
-        if c.item.kind == "paper":
+        if c.item.kind == Kind.PAPER:
             decisions.extend(_paper_other_years(c.item, decision, c, rules, titles))
     per_year: dict[str, list[Decision]] = {}
     for decision in decisions:

@@ -10,19 +10,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-KINDS = ("reflection", "lesson_design", "unit_design", "paper", "lecture_notes", "research_project")
+from ..vocabulary import Code
 
-# Decision codes (the API's ``decision.code``).
-COUNTED = "counted"
-AWAITING_SELECTION = "eligible_awaiting_selection"
-OVER_ANNUAL_LIMIT = "over_annual_limit"
-TOO_SHORT = "too_short"
-MISSING_METADATA = "missing_metadata"
-DUPLICATE = "duplicate"
-NO_RECOGNITION = "no_recognition"
-ALREADY_COUNTED = "already_counted"
-NEEDS_REVIEW = "needs_review"
-RETURNED = "returned"
+# Decision codes (the API's ``decision.code``), named as the engine uses them.
+COUNTED = Code.COUNTED
+AWAITING_SELECTION = Code.AWAITING_SELECTION
+OVER_ANNUAL_LIMIT = Code.OVER_ANNUAL_LIMIT
+TOO_SHORT = Code.TOO_SHORT
+MISSING_METADATA = Code.MISSING_METADATA
+DUPLICATE = Code.DUPLICATE
+NO_RECOGNITION = Code.NO_RECOGNITION
+ALREADY_COUNTED = Code.ALREADY_COUNTED
+NEEDS_REVIEW = Code.NEEDS_REVIEW
+RETURNED = Code.RETURNED
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class Decision:
 
     item_id: int
     year: str  # academic-year label, e.g. "2025-2026"
-    code: str
+    code: Code
     hours: float
     reason: str  # Chinese, for the teacher
     rule: str  # which rule produced it, e.g. "19(4)A 反思研究成果"

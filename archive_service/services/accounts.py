@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import AppError
-from ..models import ROLES, ApiToken, School, User
+from ..models import ApiToken, School, User
+from ..vocabulary import ROLE_NAMES, ROLES, Role
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 MIN_PASSWORD = 8
-ROLE_NAMES = {"teacher": "教师", "inspector": "督查员", "admin": "管理员"}
 
 
 def hash_password(password: str) -> str:
@@ -81,7 +81,8 @@ def add_user(
     if not username or len(username) > 80 or any(c.isspace() for c in username):
         raise AppError("invalid_username", "用户名不能为空，且不能包含空格。")
     if role not in ROLES:
-        raise AppError("invalid_role", "角色必须是 teacher（教师）、inspector（督查员）或 admin（管理员）。")
+        choices = "、".join(f"{r}（{ROLE_NAMES[r]}）" for r in ROLES)
+        raise AppError("invalid_role", f"角色必须是 {choices} 之一。")
     if len(password or "") < MIN_PASSWORD:
         raise AppError("weak_password", f"密码至少需要 {MIN_PASSWORD} 个字符。")
     if session.scalar(select(User).where(User.username == username)):
@@ -89,7 +90,7 @@ def add_user(
     school_row = find_school(session, school)
     if school not in (None, "") and school_row is None:
         raise AppError("unknown_school", f"学校「{school}」不存在，请先添加学校。")
-    if role == "teacher" and school_row is None:
+    if role == Role.TEACHER and school_row is None:
         raise AppError("school_required", "教师必须属于一所学校。")
     user = User(
         username=username,

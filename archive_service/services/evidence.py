@@ -12,6 +12,7 @@ from storage import ObjectStore
 from ..db import UnitOfWork
 from ..errors import AppError, Forbidden
 from ..models import Attachment, AuditEvent, IndexOutbox, Item, Recognition, User
+from ..vocabulary import Action, Kind, Role
 from .metadata import validate_recognition
 from .scope import can_see_teacher
 from .staging import StagedFile
@@ -35,7 +36,7 @@ def sniff_evidence(staged: StagedFile) -> str:
 def require_editor(actor: User, item: Item) -> None:
     if actor.id == item.owner_id:
         return
-    if actor.role == "admin" and can_see_teacher(actor, item.owner):
+    if actor.role == Role.ADMIN and can_see_teacher(actor, item.owner):
         return
     raise Forbidden("只有成果的作者或本校管理员可以添加证明材料。")
 
@@ -84,7 +85,7 @@ def _record(session: Session, actor: User, item: Item, rec: dict[str, Any] | Non
             att: Attachment | None, purpose: str) -> int | None:
     rec_id = None
     if rec is not None:
-        if item.kind != "paper":
+        if item.kind != Kind.PAPER:
             raise AppError("not_a_paper", "只有论文或报告可以登记获奖或发表。")
         row = Recognition(item_id=item.id, type=rec["type"], level=rec["level"],
                           grade=rec["grade"], date=date.fromisoformat(rec["date"]),
@@ -92,12 +93,12 @@ def _record(session: Session, actor: User, item: Item, rec: dict[str, Any] | Non
         session.add(row)
         session.flush()
         rec_id = row.id
-        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="add_recognition",
+        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.ADD_RECOGNITION,
                                details=rec))
     if att is not None:
-        if purpose == "approval" and item.kind == "research_project":
+        if purpose == "approval" and item.kind == Kind.RESEARCH_PROJECT:
             item.details = {**item.details, "has_approval_document": True}
-        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="add_attachment",
+        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.ADD_ATTACHMENT,
                                details={"purpose": purpose, "filename": att.original_filename}))
     session.add(IndexOutbox(item_id=item.id))
     session.flush()

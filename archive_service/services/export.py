@@ -12,25 +12,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .metadata import KIND_NAMES
+from ..vocabulary import DECISION_NAMES, KIND_NAMES, KINDS
 
-DECISION_NAMES = {
-    "counted": "已认定", "eligible_awaiting_selection": "符合条件，待学校筛选",
-    "over_annual_limit": "超出每学年限额", "too_short": "字数不足",
-    "missing_metadata": "信息不完整", "duplicate": "重复提交", "no_recognition": "无获奖或发表",
-    "already_counted": "已在其他学年认定", "needs_review": "字数待人工核对", "returned": "学校退回",
-}
 ITEM_COLUMNS = [  # (header, width, number format)
     ("学校", 18, None), ("教师", 10, None), ("工号", 10, None), ("学科", 8, None),
     ("成果类型", 16, None), ("标题", 36, None), ("字数", 9, "#,##0"), ("认定结果", 16, None),
     ("学时", 7, "0.0"), ("说明", 60, None),
 ]
-SUMMARY_KINDS = ["reflection", "lesson_design", "unit_design", "paper", "lecture_notes",
-                 "research_project"]
 SUMMARY_COLUMNS = (
     [("学年", 11, None), ("学校", 18, None), ("教师", 10, None), ("工号", 10, None),
      ("学科", 8, None)]
-    + [(KIND_NAMES[k], 10, "0.0") for k in SUMMARY_KINDS]
+    + [(KIND_NAMES[k], 10, "0.0") for k in KINDS]
     + [("合计学时", 9, "0.0"), ("年度目标", 9, "0.0"), ("是否达标", 9, None),
        ("五年周期累计", 12, "0.0"), ("周期目标", 9, "0.0")]
 )
@@ -55,7 +47,7 @@ def summary_rows(register: dict[str, Any]) -> Iterator[list[Any]]:
     for t in register["teachers"]:
         yield ([year_label(register["year"]), t["school"] or "", t["name"], t["staff_no"],
                 t["subject"]]
-               + [t["hours_by_kind"].get(k, 0) for k in SUMMARY_KINDS]
+               + [t["hours_by_kind"].get(k, 0) for k in KINDS]
                + [t["total_hours"], t["target_hours"], "是" if t["target_met"] else "否",
                   t["cycle_hours"], t["cycle_target_hours"]])
 

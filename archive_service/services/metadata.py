@@ -8,26 +8,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import AppError
-
-KIND_NAMES = {
-    "reflection": "反思研究成果",
-    "lesson_design": "教学设计",
-    "unit_design": "单元整体教学设计",
-    "paper": "论文或报告",
-    "lecture_notes": "专题讲稿",
-    "research_project": "课题研究",
-}
-SUBTYPES = {
-    "reflection": ("教学反思", "教育叙事", "教育随笔"),
-    "lesson_design": ("教学设计", "学案", "课件"),
-    "paper": ("论文", "报告"),
-}
-AWARD_LEVELS = ("school", "county", "city", "provincial", "national")
-PUBLICATION_LEVELS = ("city", "provincial", "national")
-PROJECT_LEVELS = ("national", "provincial", "city", "county")
-PROJECT_ROLES = ("host", "lead_writer", "participant")
-LEVEL_NAMES = {"school": "校级", "county": "县级", "city": "市级", "provincial": "省级",
-               "national": "国家级"}
+from ..vocabulary import AWARD_LEVELS, PROJECT_LEVELS, PROJECT_ROLES, PUBLICATION_LEVELS, Kind, RecognitionType
 
 
 def bad(field: str, message: str) -> AppError:
@@ -93,12 +74,12 @@ def validate_recognition(raw: Any, index: int = 0) -> dict[str, Any]:
         raise bad(label, "应为对象，例如 {\"type\": \"award\", \"level\": \"city\", \"grade\": 1, "
                   "\"date\": \"2025-12-01\"}。")
     kind = raw.get("type")
-    if kind == "award":
+    if kind == RecognitionType.AWARD:
         _choice(raw, "level", label + "的级别", AWARD_LEVELS)
         if raw.get("grade") not in (1, 2, 3, "1", "2", "3"):
             raise bad(label, "获奖等次 grade 只能是 1、2、3（一、二、三等奖）。")
         grade: int | None = int(raw["grade"])
-    elif kind == "publication":
+    elif kind == RecognitionType.PUBLICATION:
         _choice(raw, "level", label + "的级别", PUBLICATION_LEVELS)
         grade = None
     else:
@@ -114,20 +95,20 @@ def validate_recognition(raw: Any, index: int = 0) -> dict[str, Any]:
 def validate_metadata(kind: str, meta: dict[str, Any]) -> dict[str, Any]:
     """Check the types and ranges of the fields this kind knows; keep other keys as given."""
     meta = dict(meta)
-    if kind == "unit_design":
+    if kind == Kind.UNIT_DESIGN:
         _number(meta, "lesson_count", "课时数 lesson_count", integer=True, high=100)
         _bool(meta, "has_courseware", "是否含课件 has_courseware")
-    elif kind == "lecture_notes":
+    elif kind == Kind.LECTURE_NOTES:
         _number(meta, "session_hours", "讲座学时 session_hours", integer=False, high=100)
         _bool(meta, "in_school_expert", "是否校内专家主讲 in_school_expert")
         if meta.get("session_date"):
             meta["session_date"] = parse_date(meta["session_date"], "讲座日期").isoformat()
-    elif kind == "paper":
+    elif kind == Kind.PAPER:
         recs = meta.get("recognitions", [])
         if not isinstance(recs, list):
             raise bad("recognitions", "应为列表。")
         meta["recognitions"] = [validate_recognition(r, i) for i, r in enumerate(recs)]
-    elif kind == "research_project":
+    elif kind == Kind.RESEARCH_PROJECT:
         _choice(meta, "level", "课题级别 level", PROJECT_LEVELS)
         _choice(meta, "role", "本人角色 role", PROJECT_ROLES)
         _bool(meta, "has_approval_document", "是否有立项批准文件 has_approval_document")

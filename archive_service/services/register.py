@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..models import Item, ItemVersion, Recognition, School, User
 from ..rules import Decision, ItemFacts, TeacherRegister, cycle_years, decide_teacher
 from ..rules import Recognition as RecognitionFact
+from ..vocabulary import Code, Role
 from .copies import live_items
 from .settings import Settings
 
@@ -154,14 +155,14 @@ def item_decision(register: TeacherRegister | None, item_id: int, own_year: str)
     if register is None:
         return None
     found = [d for y in register.years.values() for d in y.decisions if d.item_id == item_id]
-    counted = [d for d in found if d.code == "counted"]
+    counted = [d for d in found if d.code == Code.COUNTED]
     own = [d for d in found if d.year == own_year]
     return (counted or own or found or [None])[0]
 
 
 def teachers_query(school_id: int | None, teacher: str | None, subject: str | None,
                    scope_school_id: int | None, all_schools: bool) -> Select[Any]:
-    query = select(User).where(User.role == "teacher")
+    query = select(User).where(User.role == Role.TEACHER)
     if not all_schools:
         query = query.where(User.school_id == scope_school_id)
     if school_id is not None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import AppError, Forbidden
 from ..models import Item, User
+from ..vocabulary import Role
 from .accounts import find_school
 from .register import build_register, current_year, teachers_query
 from .scope import all_schools, item_filter
@@ -41,14 +42,14 @@ def register_for(session: Session, settings: Settings, actor: User, req: Registe
         school = find_school(session, req.school)
         if school is None:
             raise AppError("unknown_school", f"学校「{req.school}」不存在。", 404)
-        if actor.role != "teacher" and not all_schools(actor) and school.id != actor.school_id:
+        if actor.role != Role.TEACHER and not all_schools(actor) and school.id != actor.school_id:
             raise Forbidden("您只能查看本校的学时登记。")
         school_id = school.id
     teacher = req.teacher
-    if actor.role == "teacher":
+    if actor.role == Role.TEACHER:
         teacher = str(actor.id)
     query = teachers_query(school_id, teacher or None, req.subject or None,
-                           actor.school_id, all_schools(actor) and actor.role != "teacher")
+                           actor.school_id, all_schools(actor) and actor.role != Role.TEACHER)
     return build_register(session, settings, year, query)
 
 

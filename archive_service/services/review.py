@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import AppError, Forbidden
 from ..models import AuditEvent, IndexOutbox, Item, ItemVersion, User
-from .metadata import KIND_NAMES
+from ..rules import Rules
+from ..vocabulary import ACTION_NAMES, KIND_NAMES, Action
 from .scope import require_reviewer
 from .settings import Settings
 
@@ -25,13 +26,13 @@ def set_selection(session: Session, settings: Settings, actor: User, item: Item,
     if selected:
         item.selected_version_id = item.current_version_id
         item.return_reason = None
-        action = "select"
+        action = Action.SELECT
     else:
         if not reason:
             raise AppError("reason_required", "退回时必须填写理由，教师会看到这条理由。")
         item.selected_version_id = None
         item.return_reason = reason[:1000]
-        action = "return"
+        action = Action.RETURN
     session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=action, reason=reason,
                            details={"version_id": item.current_version_id}))
     session.flush()
@@ -49,32 +50,35 @@ def confirm_count(session: Session, settings: Settings, actor: User, item: Item,
             raise AppError("invalid_count", "字数不能为负数。")
         version.char_count = char_count
     version.count_confirmed = True
-    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="confirm_count",
+    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.CONFIRM_COUNT,
                            details={"old": old, "new": version.char_count}))
     session.flush()
 
 
-def set_preference(session: Session, actor: User, item: Item) -> None:
-    """The teacher says this item should take the yearly slot (shown to the reviewer)."""
+def rival_kinds(rules: Rules, kind: str) -> tuple[str, ...]:
+    """The kinds that compete with ``kind`` for the same yearly slot (its limit group)."""
+    group = rules.group_of(kind)
+    return group.kinds if group is not None else (kind,)
+
+
+def set_preference(session: Session, settings: Settings, actor: User, item: Item) -> None:
+    """The teacher says this item should take the yearly slot (shown to the reviewer).
+
+    The preference moves from any other item of the same year that competes for that slot, as
+    the school's rules file groups the kinds (``[limits.*]``).
+    """
     if item.owner_id != actor.id:
         raise Forbidden("只能为自己的成果设置计入意向。")
+    rivals = rival_kinds(settings.rules, item.kind)
     others = session.scalars(select(Item).where(
         Item.owner_id == item.owner_id, Item.academic_year == item.academic_year,
-        Item.id != item.id, Item.teacher_preferred.is_(True)))
+        Item.id != item.id, Item.teacher_preferred.is_(True), Item.kind.in_(rivals)))
     for other in others:
-        if other.kind == item.kind or {other.kind, item.kind} <= {"lesson_design", "unit_design"}:
-            other.teacher_preferred = False
+        other.teacher_preferred = False
     item.teacher_preferred = True
-    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="prefer"))
+    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.PREFER))
     session.add(IndexOutbox(item_id=item.id))
     session.flush()
-
-
-ACTION_NAMES = {
-    "upload": "上传", "replace_file": "替换文件（新版本）", "select": "筛选入册", "return": "退回",
-    "delete": "删除", "confirm_count": "确认字数", "prefer": "设为希望计入",
-    "add_recognition": "添加获奖/发表", "add_attachment": "添加证明材料",
-}
 
 
 def history(session: Session, item: Item) -> list[dict[str, object]]:

@@ -13,15 +13,16 @@ from sqlalchemy.orm import Session
 
 from ..errors import Forbidden, NotFound
 from ..models import Item, User
+from ..vocabulary import Role
 
 
 def all_schools(user: User) -> bool:
-    return user.role in ("inspector", "admin") and user.school_id is None
+    return user.role in (Role.INSPECTOR, Role.ADMIN) and user.school_id is None
 
 
 def item_filter(user: User) -> ColumnElement[bool]:
     """A WHERE clause restricting items to those the user may see."""
-    if user.role == "teacher":
+    if user.role == Role.TEACHER:
         return Item.owner_id == user.id
     if all_schools(user):
         return true()
@@ -31,13 +32,13 @@ def item_filter(user: User) -> ColumnElement[bool]:
 
 
 def can_see_teacher(user: User, teacher: User) -> bool:
-    if user.role == "teacher":
+    if user.role == Role.TEACHER:
         return user.id == teacher.id
     return all_schools(user) or (user.school_id is not None and user.school_id == teacher.school_id)
 
 
 def can_see_school(user: User, school_id: int | None) -> bool:
-    if user.role == "teacher":
+    if user.role == Role.TEACHER:
         return school_id == user.school_id
     return all_schools(user) or school_id == user.school_id
 
@@ -53,11 +54,11 @@ def visible_item(session: Session, user: User, item_id: int) -> Item:
 
 
 def require_reviewer(user: User, item: Item, inspectors_may_review: bool) -> None:
-    allowed = user.role == "admin" or (user.role == "inspector" and inspectors_may_review)
+    allowed = user.role == Role.ADMIN or (user.role == Role.INSPECTOR and inspectors_may_review)
     if not allowed or not can_see_teacher(user, item.owner):
         raise Forbidden("只有本校管理员（或获授权的督查员）可以筛选或退回成果。")
 
 
 def require_admin(user: User) -> None:
-    if user.role != "admin":
+    if user.role != Role.ADMIN:
         raise Forbidden("只有管理员可以进行此操作。")

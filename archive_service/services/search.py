@@ -12,6 +12,7 @@ from indexing import QueryError, SearchFilters, SearchIndex
 
 from ..errors import AppError
 from ..models import Item, User
+from ..vocabulary import Role
 from .accounts import find_school
 from .register import decide, item_decision
 from .scope import all_schools, item_filter
@@ -35,7 +36,7 @@ def _scope_filters(session: Session, actor: User, req: SearchRequest) -> SearchF
     """Filters for the index, or None when the request is outside the user's scope."""
     school_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
-    if actor.role == "teacher":
+    if actor.role == Role.TEACHER:
         owner_ids = (actor.id,)
     elif not all_schools(actor):
         school_ids = (actor.school_id,) if actor.school_id else (-1,)
@@ -43,7 +44,7 @@ def _scope_filters(session: Session, actor: User, req: SearchRequest) -> SearchF
         school = find_school(session, req.school)
         if school is None or (school_ids and school.id not in school_ids):
             return None
-        if actor.role == "teacher" and school.id != actor.school_id:
+        if actor.role == Role.TEACHER and school.id != actor.school_id:
             return None
         school_ids = (school.id,)
     if req.teacher:

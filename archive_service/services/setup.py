@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from ..db import UnitOfWork
 from ..models import User
+from ..vocabulary import Role
 from .accounts import add_user, generate_password
 from .derived import refresh_derived
 from .settings import Settings
@@ -42,5 +43,5 @@ def initialise(engine: Engine, uow: UnitOfWork, settings: Settings) -> str | Non
         if session.scalar(select(func.count()).select_from(User)):
             return None
         password = generate_password()
-        add_user(session, username="admin", name="系统管理员", role="admin", password=password)
+        add_user(session, username="admin", name="系统管理员", role=Role.ADMIN, password=password)
         return password

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Attachment, Item, ItemVersion, User
 from ..rules import Rules, TeacherRegister, length_threshold
+from ..vocabulary import Kind
 from .register import decide, decision_dict, item_decision, selection_state
 from .settings import Settings
 
@@ -24,7 +25,7 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> dic
     version = item.current_version
     assert version is not None
     details = dict(item.details)
-    if item.kind == "paper":
+    if item.kind == Kind.PAPER:
         details["recognitions"] = [
             {"id": r.id, "type": r.type, "level": r.level, "grade": r.grade,
              "date": r.date.isoformat(), "evidence_id": r.evidence_id}

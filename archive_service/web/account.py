@@ -13,6 +13,7 @@ from ..errors import AppError, Forbidden
 from ..models import School, User
 from ..services import accounts
 from ..services.scope import all_schools
+from ..vocabulary import Role
 from .auth import me, roles_required
 
 bp = Blueprint("account", __name__)
@@ -39,7 +40,7 @@ def settings() -> Any:
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def users() -> Any:
     created = None
     if request.method == "POST":
@@ -55,8 +56,8 @@ def users() -> Any:
 
 def _add_user() -> dict[str, str] | None:
     form = request.form
-    role, school = form.get("role", "teacher"), form.get("school") or None
-    if not all_schools(me()) and (role == "admin" or str(school) != str(me().school_id)):
+    role, school = form.get("role", Role.TEACHER), form.get("school") or None
+    if not all_schools(me()) and (role == Role.ADMIN or str(school) != str(me().school_id)):
         raise Forbidden("学校管理员只能在本校添加教师和督查员。")
     password = accounts.generate_password()
     try:
@@ -74,7 +75,7 @@ def _add_user() -> dict[str, str] | None:
 
 
 @bp.post("/admin/schools")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def add_school() -> Any:
     if not all_schools(me()):
         raise Forbidden("只有不限学校的系统管理员可以添加学校。")

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from ..db import db
 from ..extensions import archive
 from ..models import Item, School, User
-from ..services.export import DECISION_NAMES, register_csv, register_xlsx
-from ..services.metadata import KIND_NAMES
+from ..services.export import register_csv, register_xlsx
 from ..services.register import current_year
 from ..services.reports import RegisterRequest, register_for
 from ..services.scope import all_schools, item_filter
 from ..services.views import items_dicts
+from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
 from .api.collection import collection_response
 from .auth import me, roles_required
 from .common import content_disposition
@@ -29,7 +29,7 @@ def _year() -> str:
 
 
 @bp.get("/review")
-@roles_required("admin", "inspector")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def review() -> Any:
     year = _year()
     status = request.args.get("status", "pending")
@@ -57,12 +57,12 @@ def _register_request() -> RegisterRequest:
 
 
 @bp.get("/register")
-@roles_required("admin", "inspector")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def register() -> Any:
     req = _register_request()
     data = register_for(db.session, archive.settings, me(), req)
     subjects = sorted({s for (s,) in db.session.execute(
-        select(User.subject).where(User.role == "teacher").distinct()) if s})
+        select(User.subject).where(User.role == Role.TEACHER).distinct()) if s})
     schools = db.session.scalars(select(School).order_by(School.name)).all() \
         if all_schools(me()) else []
     return render_template("admin/register.html", register=data, req=req, subjects=subjects,
@@ -70,7 +70,7 @@ def register() -> Any:
 
 
 @bp.get("/register/<int:teacher_id>")
-@roles_required("admin", "inspector")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def teacher_register(teacher_id: int) -> Any:
     req = _register_request()
     req.teacher = str(teacher_id)
@@ -83,7 +83,7 @@ def teacher_register(teacher_id: int) -> Any:
 
 
 @bp.get("/register.xlsx")
-@roles_required("admin", "inspector")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def register_export_xlsx() -> Any:
     data = register_for(db.session, archive.settings, me(), _register_request())
     response = Response(register_xlsx([data]), mimetype=XLSX)
@@ -93,7 +93,7 @@ def register_export_xlsx() -> Any:
 
 
 @bp.get("/register.csv")
-@roles_required("admin", "inspector")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
 def register_export_csv() -> Any:
     data = register_for(db.session, archive.settings, me(), _register_request())
     response = Response(register_csv([data]), mimetype="text/csv; charset=utf-8")
@@ -103,7 +103,7 @@ def register_export_csv() -> Any:
 
 
 @bp.get("/collection.pdf")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def collection_pdf() -> Any:
     """装订成册 PDF of the admin's school (an all-schools admin passes ``school``)."""
     return collection_response(me(), request.args.get("year", ""), request.args.get("school", ""))

@@ -13,6 +13,7 @@ from ..db import db
 from ..errors import Forbidden
 from ..models import User
 from ..services.accounts import authenticate
+from ..vocabulary import Role
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,7 +23,7 @@ def me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def roles_required(*roles: str) -> Callable[[F], F]:
+def roles_required(*roles: Role) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         @login_required
@@ -37,8 +38,8 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 
 
 def _home_for(user: User) -> str:
-    return {"teacher": "teacher.my_items", "inspector": "inspector.search_page",
-            "admin": "admin.review"}[user.role]
+    return {Role.TEACHER: "teacher.my_items", Role.INSPECTOR: "inspector.search_page",
+            Role.ADMIN: "admin.review"}[Role(user.role)]
 
 
 @bp.get("/")

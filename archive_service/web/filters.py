@@ -1,4 +1,4 @@
-"""Template helpers: local time, Chinese labels for the figures a decision used."""
+"""Template helpers: local time, the vocabulary's Chinese names, labels for a decision's figures."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+
+from .. import vocabulary
 
 NUMBER_LABELS = {
     "char_count": "字数", "threshold": "字数要求", "hours": "学时", "limit": "每学年限额",
@@ -31,3 +33,14 @@ def register_filters(app: Flask) -> None:
 
     app.add_template_filter(localtime, "localtime")
     app.add_template_global(NUMBER_LABELS, "number_labels")
+    register_vocabulary(app)
+
+
+def register_vocabulary(app: Flask) -> None:
+    """The one vocabulary as Jinja globals: ``Role.ADMIN``, ``kind_names[item.kind]`` …"""
+    for name in ("Role", "Kind", "Code", "RecognitionType"):
+        app.add_template_global(getattr(vocabulary, name), name)
+    for name in ("KIND_NAMES", "LEVEL_NAMES", "PROJECT_LEVELS", "PROJECT_ROLE_NAMES", "ROLE_NAMES",
+                 "DECISION_NAMES", "DECISION_BADGES", "GRADE_NAMES", "RECOGNITION_TYPE_NAMES",
+                 "ACTION_NAMES"):
+        app.add_template_global(getattr(vocabulary, name), name.lower())

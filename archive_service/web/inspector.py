@@ -11,10 +11,9 @@ from ..db import db
 from ..errors import AppError
 from ..extensions import archive
 from ..models import School
-from ..services.export import DECISION_NAMES
-from ..services.metadata import KIND_NAMES
 from ..services.scope import all_schools
 from ..services.search import SearchRequest, search
+from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
 from .auth import me, roles_required
 from .common import int_arg
 
@@ -22,7 +21,7 @@ bp = Blueprint("inspector", __name__)
 
 
 @bp.get("/search")
-@roles_required("inspector", "admin", "teacher")
+@roles_required(Role.INSPECTOR, Role.ADMIN, Role.TEACHER)
 def search_page() -> Any:
     args = request.args
     req = SearchRequest(q=args.get("q", "").strip(), kind=args.get("kind", ""),

@@ -15,9 +15,9 @@ from ..extensions import archive
 from ..models import Attachment, Item
 from ..services import evidence, review
 from ..services import items as item_service
-from ..services.metadata import KIND_NAMES, LEVEL_NAMES
 from ..services.scope import visible_item
 from ..services.views import attachments, one_item_dict, versions
+from ..vocabulary import KIND_NAMES, LEVEL_NAMES, Role
 from .auth import me
 from .common import file_response, staged_upload
 
@@ -30,7 +30,7 @@ def detail(item_id: int) -> Any:
     item = visible_item(db.session, me(), item_id)
     settings = archive.settings
     data = one_item_dict(db.session, settings, item)
-    may_review = me().role == "admin" or (me().role == "inspector"
+    may_review = me().role == Role.ADMIN or (me().role == Role.INSPECTOR
                                           and settings.inspectors_may_review)
     return render_template(
         "items/detail.html", item=data, versions=versions(db.session, item),
@@ -100,7 +100,7 @@ def confirm_count(item_id: int) -> Any:
 @bp.post("/<int:item_id>/preference")
 @login_required
 def preference(item_id: int) -> Any:
-    return _act(item_id, lambda s, item: review.set_preference(s, me(), item),
+    return _act(item_id, lambda s, item: review.set_preference(s, archive.settings, me(), item),
                 "已告知学校：您希望这一篇计入本学年。")
 
 

@@ -12,10 +12,10 @@ from ..errors import AppError
 from ..extensions import archive
 from ..models import Item
 from ..services import items as item_service
-from ..services.metadata import KIND_NAMES, SUBTYPES
 from ..services.register import current_year
 from ..services.reports import RegisterRequest, register_for
 from ..services.views import items_dicts
+from ..vocabulary import KIND_NAMES, SUBTYPES, Kind, Role
 from .auth import me, roles_required
 from .common import staged_upload
 
@@ -23,7 +23,7 @@ bp = Blueprint("teacher", __name__, url_prefix="/my")
 
 
 @bp.get("/items")
-@roles_required("teacher")
+@roles_required(Role.TEACHER)
 def my_items() -> Any:
     rows = list(db.session.scalars(select(Item).where(
         Item.owner_id == me().id, Item.deleted_at.is_(None))
@@ -35,14 +35,14 @@ def my_items() -> Any:
 def _form_metadata(kind: str) -> dict[str, Any]:
     """Typed metadata from the upload form's per-kind fields."""
     f = request.form
-    if kind == "unit_design":
+    if kind == Kind.UNIT_DESIGN:
         return {"lesson_count": f.get("lesson_count") or None,
                 "has_courseware": f.get("has_courseware") == "on"}
-    if kind == "lecture_notes":
+    if kind == Kind.LECTURE_NOTES:
         return {"session_hours": f.get("session_hours") or None,
                 "in_school_expert": f.get("in_school_expert") == "on",
                 "session_date": f.get("session_date") or None}
-    if kind == "research_project":
+    if kind == Kind.RESEARCH_PROJECT:
         return {"level": f.get("project_level") or None, "role": f.get("project_role") or None,
                 "approval_date": f.get("approval_date") or None,
                 "conclusion_date": f.get("conclusion_date") or None}
@@ -50,7 +50,7 @@ def _form_metadata(kind: str) -> dict[str, Any]:
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
-@roles_required("teacher")
+@roles_required(Role.TEACHER)
 def upload() -> Any:
     if request.method == "GET":
         return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
@@ -78,7 +78,7 @@ def upload() -> Any:
 
 
 @bp.get("/hours")
-@roles_required("teacher")
+@roles_required(Role.TEACHER)
 def my_hours() -> Any:
     year = request.args.get("year") or current_year(archive.settings)
     register = register_for(db.session, archive.settings, me(), RegisterRequest(year=year))

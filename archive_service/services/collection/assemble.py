@@ -11,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import Link
 
 from ...errors import AppError
-from ..metadata import KIND_NAMES
+from ...vocabulary import KIND_NAMES
 from .draw import MARGIN, PAGE_W, PT_PER_MM
 from .model import CollectionItem, CollectionResult, Part
 from .pages import FrontLayout

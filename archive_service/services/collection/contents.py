@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from fpdf import FPDF
 
-from ..metadata import KIND_NAMES
+from ...vocabulary import KIND_NAMES
 from .draw import MARGIN, PAGE_H, PAGE_W, centered, wrap
 from .model import Part
 

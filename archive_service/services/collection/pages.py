@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from ..metadata import KIND_NAMES
+from ...vocabulary import KIND_NAMES
 from . import contents
 from .draw import MARGIN, PAGE_W, FontFile, centered, new_document, wrap
 from .model import Part

@@ -9,7 +9,8 @@ from typing import Any
 from ...errors import AppError
 from ...extract import Extraction, ExtractionError, extract
 from ...rules import count_chars, minhash
-from ..metadata import KIND_NAMES, parse_date, parse_metadata, validate_metadata
+from ...vocabulary import KIND_NAMES, Kind
+from ..metadata import parse_date, parse_metadata, validate_metadata
 from ..settings import Settings
 from ..staging import StagedFile
 
@@ -54,7 +55,7 @@ def validate_form(form: ItemForm, today: date | None = None
         raise AppError("invalid_date", "完成日期不能晚于今天。")
     form.subtype = (form.subtype or "").strip()[:40]
     details = validate_metadata(form.kind, parse_metadata(form.metadata))
-    recognitions = details.pop("recognitions", []) if form.kind == "paper" else []
+    recognitions = details.pop("recognitions", []) if form.kind == Kind.PAPER else []
     return completed, details, recognitions
 
 

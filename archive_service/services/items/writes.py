@@ -18,6 +18,7 @@ from storage import ObjectStore
 from ...db import UnitOfWork
 from ...errors import AppError, Forbidden
 from ...models import AuditEvent, IndexOutbox, Item, ItemVersion, Recognition, User, utcnow
+from ...vocabulary import Action, Role
 from ..copies import find_copy
 from ..review import set_preference
 from ..settings import Settings
@@ -63,11 +64,11 @@ def insert_item(session: Session, actor: User, prepared: Prepared, key: str,
     session.flush()
     item.current_version_id = version.id
     _record_recognitions(item, prepared.recognitions)
-    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="upload",
+    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.UPLOAD,
                            details={"version": 1, "filename": version.original_filename}))
     session.add(IndexOutbox(item_id=item.id))
     if form.prefer:
-        set_preference(session, actor, item)
+        set_preference(session, settings, actor, item)
     session.flush()
     return item
 
@@ -82,7 +83,7 @@ def _store_and_write(uow: UnitOfWork, store: ObjectStore, prepared: Prepared,
 def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
            form: ItemForm, staged: StagedFile) -> int:
     """The whole upload; returns the new item's id."""
-    if actor.role != "teacher":
+    if actor.role != Role.TEACHER:
         staged.discard()
         raise Forbidden("只有教师可以上传自己的研修成果。")
     try:
@@ -111,7 +112,7 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
         session.flush()
         item.current_version_id = version.id
         item.return_reason = None
-        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="replace_file",
+        session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.REPLACE_FILE,
                                details={"version": number, "filename": staged.filename}))
         session.add(IndexOutbox(item_id=item.id))
         return item
@@ -133,15 +134,15 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
 
 def soft_delete(session: Session, actor: User, item: Item) -> None:
     """Teachers delete their own items unless selected; admins may delete in scope."""
-    if actor.role == "teacher":
+    if actor.role == Role.TEACHER:
         if item.owner_id != actor.id:
             raise Forbidden("只能删除自己的成果。")
         if item.selected_version_id is not None:
             raise AppError("item_selected", "该成果已被学校筛选入册，不能删除。如需撤回请联系学校管理员。",
                            409)
-    elif actor.role != "admin":
+    elif actor.role != Role.ADMIN:
         raise Forbidden("督查员不能删除成果。")
     item.deleted_at = utcnow()
-    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action="delete"))
+    session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.DELETE))
     session.add(IndexOutbox(item_id=item.id))
     session.flush()

@@ -12,6 +12,7 @@ from ...errors import AppError, Forbidden
 from ...models import School, User
 from ...services import accounts
 from ...services.scope import all_schools, require_admin
+from ...vocabulary import Role
 from . import actor, bp, json_body, token_required
 
 
@@ -70,7 +71,7 @@ def create_user() -> Any:
     data = json_body()
     school = data.get("school")
     if not all_schools(user):
-        if data.get("role") != "teacher" and data.get("role") != "inspector":
+        if data.get("role") not in (Role.TEACHER, Role.INSPECTOR):
             raise Forbidden("学校管理员只能添加本校教师和督查员。")
         target = accounts.find_school(db.session, school)
         if target is None or target.id != user.school_id:
@@ -89,7 +90,7 @@ def create_user() -> Any:
 @token_required
 def list_users() -> Any:
     user = actor()
-    if user.role == "teacher":
+    if user.role == Role.TEACHER:
         raise Forbidden()
     query = select(User).order_by(User.id)
     if not all_schools(user):

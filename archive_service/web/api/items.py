@@ -16,6 +16,7 @@ from ...services import items as item_service
 from ...services.scope import item_filter, visible_item
 from ...services.search import SearchRequest, search
 from ...services.views import attachments, items_dicts, one_item_dict, versions
+from ...vocabulary import Code, Role
 from ..common import file_response, int_arg, staged_upload
 from . import actor, bp, json_body, token_required
 
@@ -27,7 +28,7 @@ def _item_response(item_id: int, status: int = 200) -> Any:
 
 def _competition_notice(data: dict[str, Any]) -> str | None:
     decision = data.get("decision") or {}
-    if decision.get("code") == "over_annual_limit":
+    if decision.get("code") == Code.OVER_ANNUAL_LIMIT:
         return decision.get("reason")
     return None
 
@@ -41,7 +42,7 @@ def upload_item() -> Any:
         subtype=request.form.get("subtype", ""), metadata=request.form.get("metadata"),
         prefer=request.form.get("prefer", "").lower() in ("1", "true", "yes", "on"),
     )
-    if actor().role != "teacher":
+    if actor().role != Role.TEACHER:
         raise AppError("forbidden", "只有教师可以上传自己的研修成果。", 403)
     item_service.validate_form(form, archive.settings.today())  # cheap, before the file
     staged = staged_upload()
@@ -222,7 +223,7 @@ def confirm_count(item_id: int) -> Any:
 @bp.post("/items/<int:item_id>/preference")
 @token_required
 def set_preference(item_id: int) -> Any:
-    return _review(item_id, lambda s, item: review.set_preference(s, actor(), item))
+    return _review(item_id, lambda s, item: review.set_preference(s, archive.settings, actor(), item))
 
 
 @bp.get("/search")

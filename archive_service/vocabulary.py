@@ -1,0 +1,156 @@
+"""The one vocabulary: every code the database, the API and the rules file use, with its Chinese name.
+
+Kinds of item, recognition levels, research-project levels and roles, user roles, the engine's
+decision codes and the audit trail's actions are defined here once.  The codes are ``StrEnum``s,
+so a member equals its stored string (``Role.TEACHER == "teacher"``).  Pure Python: ``rules/``
+imports it, so it must never import Flask, SQLAlchemy or anything outside the standard library.
+Templates reach the names through the Jinja globals ``web/filters.py`` registers.
+
+The Chinese names follow the regulation (白湾子镇学校校本研修制度 第19条, see
+``rules/default_rules.toml``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """The kinds of portfolio item (成果类型)."""
+
+    REFLECTION = "reflection"
+    LESSON_DESIGN = "lesson_design"
+    UNIT_DESIGN = "unit_design"
+    PAPER = "paper"
+    LECTURE_NOTES = "lecture_notes"
+    RESEARCH_PROJECT = "research_project"
+
+
+KINDS: tuple[Kind, ...] = tuple(Kind)
+KIND_NAMES: dict[str, str] = {
+    Kind.REFLECTION: "反思研究成果",
+    Kind.LESSON_DESIGN: "教学设计",
+    Kind.UNIT_DESIGN: "单元整体教学设计",
+    Kind.PAPER: "论文或报告",
+    Kind.LECTURE_NOTES: "专题讲稿",
+    Kind.RESEARCH_PROJECT: "课题研究",
+}
+# Sub-types are metadata only: they never change the rule that applies.
+SUBTYPES: dict[str, tuple[str, ...]] = {
+    Kind.REFLECTION: ("教学反思", "教育叙事", "教育随笔"),
+    Kind.LESSON_DESIGN: ("教学设计", "学案", "课件"),
+    Kind.PAPER: ("论文", "报告"),
+}
+# Kinds whose 字数 is checked against a threshold (unit_design: per lesson).
+LENGTH_KINDS: tuple[Kind, ...] = (Kind.REFLECTION, Kind.LESSON_DESIGN, Kind.UNIT_DESIGN, Kind.PAPER)
+
+
+class Level(StrEnum):
+    """Levels of an award, a publication or a research project, lowest first."""
+
+    SCHOOL = "school"
+    COUNTY = "county"
+    CITY = "city"
+    PROVINCIAL = "provincial"
+    NATIONAL = "national"
+
+
+LEVELS: tuple[Level, ...] = tuple(Level)  # lowest first: the order comparisons rely on
+LEVEL_NAMES: dict[str, str] = {
+    Level.SCHOOL: "校级", Level.COUNTY: "县级", Level.CITY: "市级", Level.PROVINCIAL: "省级",
+    Level.NATIONAL: "国家级",
+}
+AWARD_LEVELS: tuple[Level, ...] = LEVELS
+PUBLICATION_LEVELS: tuple[Level, ...] = (Level.CITY, Level.PROVINCIAL, Level.NATIONAL)
+PROJECT_LEVELS: tuple[Level, ...] = (Level.COUNTY, Level.CITY, Level.PROVINCIAL, Level.NATIONAL)
+
+
+class RecognitionType(StrEnum):
+    """How a paper was recognised (论文获奖/发表)."""
+
+    AWARD = "award"
+    PUBLICATION = "publication"
+
+
+RECOGNITION_TYPE_NAMES: dict[str, str] = {RecognitionType.AWARD: "获奖",
+                                          RecognitionType.PUBLICATION: "期刊发表"}
+GRADE_NAMES: dict[int, str] = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}  # 一等奖 …
+
+
+class ProjectRole(StrEnum):
+    """The teacher's role in a research project (课题研究)."""
+
+    HOST = "host"
+    LEAD_WRITER = "lead_writer"
+    PARTICIPANT = "participant"
+
+
+PROJECT_ROLES: tuple[ProjectRole, ...] = tuple(ProjectRole)
+PROJECT_ROLE_NAMES: dict[str, str] = {
+    ProjectRole.HOST: "主持人", ProjectRole.LEAD_WRITER: "主笔", ProjectRole.PARTICIPANT: "主要参与者",
+}
+
+
+class Role(StrEnum):
+    """A user's role in the service."""
+
+    TEACHER = "teacher"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+
+
+ROLES: tuple[Role, ...] = tuple(Role)
+ROLE_NAMES: dict[str, str] = {Role.TEACHER: "教师", Role.INSPECTOR: "督查员", Role.ADMIN: "管理员"}
+
+
+class Code(StrEnum):
+    """The eligibility engine's decision codes (the API's ``decision.code``)."""
+
+    COUNTED = "counted"
+    AWAITING_SELECTION = "eligible_awaiting_selection"
+    OVER_ANNUAL_LIMIT = "over_annual_limit"
+    TOO_SHORT = "too_short"
+    MISSING_METADATA = "missing_metadata"
+    DUPLICATE = "duplicate"
+    NO_RECOGNITION = "no_recognition"
+    ALREADY_COUNTED = "already_counted"
+    NEEDS_REVIEW = "needs_review"
+    RETURNED = "returned"
+
+
+# The full label (register exports, filters) and the short one (badges on the pages).
+DECISION_NAMES: dict[str, str] = {
+    Code.COUNTED: "已认定", Code.AWAITING_SELECTION: "符合条件，待学校筛选",
+    Code.OVER_ANNUAL_LIMIT: "超出每学年限额", Code.TOO_SHORT: "字数不足",
+    Code.MISSING_METADATA: "信息不完整", Code.DUPLICATE: "重复提交",
+    Code.NO_RECOGNITION: "无获奖或发表", Code.ALREADY_COUNTED: "已在其他学年认定",
+    Code.NEEDS_REVIEW: "字数待人工核对", Code.RETURNED: "学校退回",
+}
+DECISION_BADGES: dict[str, str] = {
+    Code.COUNTED: "已认定", Code.AWAITING_SELECTION: "待学校筛选",
+    Code.OVER_ANNUAL_LIMIT: "超出年度限额", Code.TOO_SHORT: "字数不足",
+    Code.MISSING_METADATA: "信息不完整", Code.DUPLICATE: "重复", Code.NO_RECOGNITION: "无获奖/发表",
+    Code.ALREADY_COUNTED: "已在他年认定", Code.NEEDS_REVIEW: "字数待核对", Code.RETURNED: "已退回",
+}
+
+
+class Action(StrEnum):
+    """What an audit event records."""
+
+    UPLOAD = "upload"
+    REPLACE_FILE = "replace_file"
+    SELECT = "select"
+    RETURN = "return"
+    DELETE = "delete"
+    CONFIRM_COUNT = "confirm_count"
+    PREFER = "prefer"
+    ADD_RECOGNITION = "add_recognition"
+    ADD_ATTACHMENT = "add_attachment"
+
+
+ACTION_NAMES: dict[str, str] = {
+    Action.UPLOAD: "上传", Action.REPLACE_FILE: "替换文件（新版本）", Action.SELECT: "筛选入册",
+    Action.RETURN: "退回", Action.DELETE: "删除", Action.CONFIRM_COUNT: "确认字数",
+    Action.PREFER: "设为希望计入", Action.ADD_RECOGNITION: "添加获奖/发表",
+    Action.ADD_ATTACHMENT: "添加证明材料",
+}
