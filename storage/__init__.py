@@ -8,10 +8,12 @@ from storage.base import (
     StorageError,
     object_key_for,
 )
+from storage.memory import InMemoryObjectStore
 from storage.s3 import S3ObjectStore
 from storage.seaweed import ManagedSeaweedFS, find_weed
 
 __all__ = [
+    "InMemoryObjectStore",
     "ManagedSeaweedFS",
     "ObjectInfo",
     "ObjectNotFound",

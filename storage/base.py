@@ -83,8 +83,8 @@ class ObjectStore(Protocol):
         """Remove the object; removing a missing object is not an error."""
         ...
 
-    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Iterate over all objects whose key starts with ``prefix``."""
+    def list_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Iterate over all objects whose key starts with ``prefix``, in key order."""
         ...
 
     def list_incomplete_uploads(self, prefix: str = "") -> list[tuple[str, str]]:

@@ -141,7 +141,20 @@ class ObjectStream(Iterator[bytes]):
 
 
 class S3ObjectStore:
-    """ObjectStore backed by one bucket of an S3-compatible server."""
+    """ObjectStore backed by one bucket of an S3-compatible server.
+
+    Why the minio SDK's private multipart calls (``_put_object``, ``_create_multipart_upload``,
+    ``_upload_part``, ``_complete_multipart_upload``, ``_abort_multipart_upload``,
+    ``_list_multipart_uploads``) and not the public ``put_object``; ``minio`` stays pinned for them:
+
+    1. Content-MD5 on every request. Over plain HTTP the public ``put_object`` sends none and
+       relies on the signed ``x-amz-content-sha256`` instead, which SeaweedFS 4.48 does not
+       check: a body damaged in flight is stored (``test_damaged_body_is_refused`` shows it
+       with the public call and shows ours refused). SeaweedFS does check Content-MD5.
+    2. The file's SHA-256 is verified before ``CompleteMultipartUpload``, so a mismatch never
+       becomes a visible object (the public call completes whatever it read).
+    3. Listing and aborting unfinished multipart uploads (start-up clean-up) has no public API.
+    """
 
     part_size = PART_SIZE
     uploads_page_size: int | None = None  # None: the server's default (1000 on S3)
@@ -371,7 +384,7 @@ class S3ObjectStore:
             sha256=meta.get(f"x-amz-meta-{SHA256_META}"),
         )
 
-    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+    def list_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Iterate over objects under ``prefix`` (recursive, in key order)."""
         with self._errors("列出对象", prefix):
             for obj in self._client.list_objects(self.bucket, prefix=prefix, recursive=True):

@@ -19,7 +19,7 @@ def _nothing_stored(app: Flask) -> None:
         assert db.session.scalar(select(func.count()).select_from(Item)) == 0
         assert db.session.scalar(select(func.count()).select_from(ItemVersion)) == 0
         assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == 0
-        assert list(archive.store.list("")) == []
+        assert list(archive.store.list_objects("")) == []
         assert archive.index.doc_count() == 0
 
 

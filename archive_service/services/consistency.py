@@ -118,7 +118,7 @@ def _check_index(uow: UnitOfWork, index: SearchIndex, report: Report) -> None:
 def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair: bool = False,
               grace_hours: int = 24) -> Report:
     report = Report()
-    present = {info.key: info for info in store.list("")}
+    present = {info.key: info for info in store.list_objects("")}
     expected = _check_objects(uow, present, report)
     report.orphan_objects, old_orphans = _orphans(present, expected, timedelta(hours=grace_hours))
     uploads = store.list_incomplete_uploads("")
