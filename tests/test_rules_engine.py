@@ -34,10 +34,10 @@ from archive_service.rules import (
     academic_year,
     cycle_years,
     decide_teacher,
+    home_year,
     load_rules,
     minhash,
 )
-from archive_service.rules.engine import home_year
 
 RULES = load_rules()
 Y24, Y25, Y26 = "2024-2025", "2025-2026", "2026-2027"

@@ -1,21 +1,16 @@
 """The credit-hour rules (学时认定): pure Python, no Flask, SQLAlchemy, minio or Whoosh.
 
 - ``load_rules`` / ``Rules`` / ``RulesError``: the school's rules file over the defaults;
-- ``decide_teacher``: one teacher's items → the register of decisions and hours per year;
+- ``decide_teacher``: one teacher's items → the register of decisions and hours per year
+  (``engine.py``; its checks in ``fields``, ``duplicates``, ``candidates``, ``papers``, ``limits``);
+- ``academic_year`` / ``cycle_years`` / ``home_year``: 学年 and 五年一轮 (``years.py``);
 - ``count_chars``: 字数 as Word/WPS count it; ``minhash`` / ``similarity``: near-duplicates.
 """
 
 from ..vocabulary import KINDS
 from .charcount import count_chars
 from .config import LimitGroup, Rules, RulesError, load_rules
-from .engine import (
-    academic_year,
-    cycle_years,
-    decide_teacher,
-    describe_recognition,
-    home_year,
-    length_threshold,
-)
+from .engine import decide_teacher
 from .facts import (
     ALREADY_COUNTED,
     AWAITING_SELECTION,
@@ -33,7 +28,10 @@ from .facts import (
     TeacherRegister,
     YearResult,
 )
+from .fields import length_threshold
 from .fingerprint import minhash, similarity
+from .papers import describe_recognition
+from .years import academic_year, cycle_years, home_year
 
 __all__ = [
     "ALREADY_COUNTED", "AWAITING_SELECTION", "COUNTED", "DUPLICATE", "KINDS", "MISSING_METADATA",

@@ -88,6 +88,9 @@ class ProjectRules:
         return dict(dict(self.hours).get(level, ())).get(role, 0.0)
 
 
+KindRules = LengthKindRules | UnitDesignRules | PaperRules | LectureRules | ProjectRules
+
+
 @dataclass(frozen=True)
 class LimitGroup:
     key: str  # the TOML table name, e.g. "design"
@@ -128,8 +131,13 @@ class Rules:
     def needs_selection(self, kind: str) -> bool:
         return kind in self.selection_required
 
+    def kind_rules(self, kind: str) -> KindRules:
+        """The ``[kinds.<kind>]`` table of a kind."""
+        table: KindRules = getattr(self, kind)
+        return table
+
     def rule_of(self, kind: str) -> str:
-        return getattr(self, kind).rule
+        return self.kind_rules(kind).rule
 
 
 # --------------------------------------------------------------------------- reading files
@@ -317,7 +325,7 @@ class _Reader:
         value = self.raw(path)
         if value not in choices:
             self.fail(path, f"只能是 {' / '.join(choices)} 之一，实际为 {value!r}")
-        return value
+        return str(value)
 
     def kinds(self, path: Path_) -> tuple[str, ...]:
         value = self.raw(path)
