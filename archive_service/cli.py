@@ -62,8 +62,8 @@ def serve(host: str, port: int, threads: int) -> None:
     try:
         app = _app(overrides)
         with app.app_context():
-            password = initialise(db.engine, db.transaction, archive.settings)
             archive.store.ensure_bucket()
+            password = initialise(db.engine, db.transaction, archive.settings, archive.store)
             archive.sync_index()
         warm_up()  # jieba's dictionary, before the first upload or search
         click.echo(f"实例目录：{folder}")

@@ -121,6 +121,11 @@ class ItemVersion(Base):
     original_filename: Mapped[str] = mapped_column(String(400))
     text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     char_count: Mapped[int] = mapped_column(default=0)
+    # (part, length) stretches of ``text`` (rules.charcount.Part); NULL: stored before parts
+    # were told apart, recomputed from the original at start-up
+    text_parts: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), deferred=True)
+    # {"parts": {part: 字数}, "recorded": comparison with the file's own count or null}
+    count_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     from_ocr: Mapped[bool] = mapped_column(default=False)
     count_confirmed: Mapped[bool] = mapped_column(default=False)
     fingerprint: Mapped[list[int]] = mapped_column(default=list, deferred=True)

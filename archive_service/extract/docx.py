@@ -9,11 +9,13 @@ from __future__ import annotations
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
+from ..rules.charcount import Part
 from .model import DOCX_MIME, Extraction, ExtractionError
 from .sandbox import MB
 from .zipguard import check_zip
@@ -30,7 +32,9 @@ MAIN_TYPES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
 )
-EXTRA_PARTS = ("header", "footer", "footnotes", "endnotes")
+# Stories other than the body, in output order: (relationship kind, part).
+_STORIES = (("footnotes", Part.NOTE), ("endnotes", Part.NOTE), ("header", Part.HEADER),
+            ("footer", Part.HEADER), ("comments", Part.COMMENT))
 MAX_XML = 64 * MB
 NO_TEXT_WARNING = "文档中没有读到文字（可能只含图片），字数为 0，需人工核对"
 # Broken deflate data, unsupported compression methods, password-protected zip entries.
@@ -58,7 +62,9 @@ _PARSER_OPTIONS = {
 
 
 def extract_docx(path: Path, *, fmt: str = "docx", mime: str = DOCX_MIME) -> Extraction:
-    """Text of a .docx: body (tables and text boxes included), then headers/footers and notes."""
+    """Text of a .docx, each paragraph labelled with the part it sits in (see :class:`Part`):
+    the body (tables, text boxes, hidden text in reading order), then notes, headers/footers
+    and comments; and the counts the file recorded at its last save."""
     try:
         with zipfile.ZipFile(path) as zf:
             check_zip(zf)
@@ -66,14 +72,31 @@ def extract_docx(path: Path, *, fmt: str = "docx", mime: str = DOCX_MIME) -> Ext
             root = _read_xml(zf, main)
             if _local(root) != "document":
                 raise ExtractionError.of("unsupported_type")
-            paragraphs = _blocks(root)
-            paragraphs += _extra_text(zf, main)
-            pages = _app_pages(zf)
+            related = _related_parts(zf, main)
+            walk = _Walk(_hidden_styles(zf, related.get("styles", [])))
+            walk.story(root, Part.BODY)
+            _other_stories(zf, related, walk)
+            pages, recorded = _app_properties(zf)
+            if recorded is not None:
+                recorded["subdocs_excluded"] = _subdocs_excluded(zf, related.get("settings", []))
     except _ZIP_ERRORS as exc:
         raise ExtractionError.of("corrupt") from exc
-    text = "\n".join(paragraphs)
+    text, segments = _join(walk.out)
     warnings = () if text.strip() else (NO_TEXT_WARNING,)
-    return Extraction(text, fmt, mime, pages, from_ocr=False, warnings=warnings)
+    return Extraction(text, fmt, mime, pages, from_ocr=False, warnings=warnings,
+                      segments=segments, recorded=recorded)
+
+
+def _join(paragraphs: list[tuple[Part, str]]) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The text (paragraphs joined by newlines) and its (part, length) segments."""
+    segments: list[list[Any]] = []
+    for i, (part, para) in enumerate(paragraphs):
+        length = len(para) + (1 if i < len(paragraphs) - 1 else 0)
+        if segments and segments[-1][0] == part:
+            segments[-1][1] += length
+        else:
+            segments.append([str(part), length])
+    return "\n".join(p for _, p in paragraphs), tuple((p, n) for p, n in segments)
 
 
 def _main_part(zf: zipfile.ZipFile) -> str:
@@ -113,27 +136,30 @@ def _office_document(zf: zipfile.ZipFile, names: set[str]) -> str | None:
     return None
 
 
-def _extra_text(zf: zipfile.ZipFile, main: str) -> list[str]:
-    """Paragraphs of headers, footers, footnotes and endnotes; identical headers count once."""
+def _related_parts(zf: zipfile.ZipFile, main: str) -> dict[str, list[str]]:
+    """Parts the main document refers to, by relationship kind (header, footnotes, styles …)."""
     folder, base = posixpath.split(main)
     rels = posixpath.join(folder, "_rels", base + ".rels")
-    found = [
-        (EXTRA_PARTS.index(kind), target)
-        for rel_type, target in _relationships(zf, rels, folder, set(zf.namelist()))
-        if (kind := rel_type.rsplit("/", 1)[-1]) in EXTRA_PARTS
-    ]
-    out: list[str] = []
-    seen: set[str] = set()
-    for _, target in sorted(found, key=lambda item: item[0]):
-        try:
-            block = _blocks(_read_xml(zf, target))
-        except ExtractionError:  # a broken header must not cost the body
-            continue
-        key = "\n".join(block)
-        if block and key not in seen:
+    related: dict[str, list[str]] = {}
+    for rel_type, target in _relationships(zf, rels, folder, set(zf.namelist())):
+        related.setdefault(rel_type.rsplit("/", 1)[-1], []).append(target)
+    return related
+
+
+def _other_stories(zf: zipfile.ZipFile, related: dict[str, list[str]], walk: _Walk) -> None:
+    """Notes, then headers and footers (identical ones once), then comments."""
+    seen: set[bytes] = set()
+    for kind, part in _STORIES:
+        for target in sorted(related.get(kind, [])):
+            try:
+                root = _read_xml(zf, target)
+            except ExtractionError:  # a broken header must not cost the body
+                continue
+            key = etree.tostring(root, method="text", encoding="utf-8")
+            if part == Part.HEADER and key in seen:
+                continue
             seen.add(key)
-            out += block
-    return out
+            walk.story(root, part)
 
 
 def _relationships(
@@ -154,14 +180,62 @@ def _relationships(
             yield rel.get("Type") or "", part
 
 
-def _app_pages(zf: zipfile.ZipFile) -> int | None:
-    """Page count Word stored in docProps/app.xml at the last save (None if absent)."""
+def _app_properties(zf: zipfile.ZipFile) -> tuple[int | None, dict[str, Any] | None]:
+    """Page count and the counts Word/WPS stored in docProps/app.xml at the last save."""
     try:
         root = _read_xml(zf, "docProps/app.xml")
     except (KeyError, ExtractionError):
-        return None
-    value = root.findtext(f"{{{APP_NS}}}Pages")
-    return int(value) if value and value.strip().isdigit() and int(value) > 0 else None
+        return None, None
+
+    def number(name: str) -> int | None:
+        value = (root.findtext(f"{{{APP_NS}}}{name}") or "").strip()
+        return int(value) if value.isdigit() and int(value) > 0 else None
+
+    counts = {"words": number("Words"), "characters": number("Characters"),
+              "characters_with_spaces": number("CharactersWithSpaces")}
+    if not any(counts.values()):  # absent, or zeros (some WPS versions write 0)
+        return number("Pages"), None
+    application = (root.findtext(f"{{{APP_NS}}}Application") or "").strip()[:80]
+    return number("Pages"), {"application": application, **counts}
+
+
+def _subdocs_excluded(zf: zipfile.ZipFile, settings: list[str]) -> bool:
+    """Whether the file's own 字数 setting leaves out text boxes, footnotes and endnotes."""
+    for name in settings:
+        try:
+            root = _read_xml(zf, name)
+        except ExtractionError:
+            return False
+        for el in root:
+            if _local(el) == "doNotIncludeSubdocsInStats":
+                return _on(el)
+    return False
+
+
+def _hidden_styles(zf: zipfile.ZipFile, styles: list[str]) -> frozenset[str]:
+    """Ids of the styles that make text hidden (w:vanish, directly or through basedOn)."""
+    own: dict[str, bool | None] = {}
+    parent: dict[str, str] = {}
+    for name in styles:
+        try:
+            root = _read_xml(zf, name)
+        except ExtractionError:
+            continue
+        for style in root:
+            if _local(style) != "style" or not (sid := _attr(style, "styleId")):
+                continue
+            own[sid] = _vanish(_child(style, "rPr"))
+            based = _child(style, "basedOn")
+            if based is not None and (base := _attr(based, "val")):
+                parent[sid] = base
+
+    def hidden(sid: str, depth: int = 0) -> bool:
+        value = own.get(sid)
+        if value is None and sid in parent and depth < 20:
+            return hidden(parent[sid], depth + 1)
+        return bool(value)
+
+    return frozenset(sid for sid in own if hidden(sid))
 
 
 def _read_xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
@@ -197,47 +271,124 @@ def _chosen(alternate: etree._Element) -> list[etree._Element]:
     return []
 
 
-def _blocks(container: etree._Element | list[etree._Element]) -> list[str]:
-    """Non-empty paragraphs of block-level content (body, cell, text box, note) in order."""
-    out: list[str] = []
-    _collect_blocks(container, out)
-    return out
+def _attr(el: etree._Element, name: str) -> str | None:
+    for ns in W_NS:
+        value = el.get(f"{{{ns}}}{name}")
+        if value is not None:
+            return value
+    return None
 
 
-def _collect_blocks(container: etree._Element | list[etree._Element], out: list[str]) -> None:
-    for child in container:
-        name = _local(child)
-        if name == "p":
-            _paragraph(child, out)
-        elif _is_alternate(child):
-            _collect_blocks(_chosen(child), out)
-        elif name not in _SKIP and isinstance(child.tag, str):
-            _collect_blocks(child, out)
+def _child(el: etree._Element | None, name: str) -> etree._Element | None:
+    if el is None:
+        return None
+    for child in el:
+        if _local(child) == name:
+            return child
+    return None
 
 
-def _paragraph(p: etree._Element, out: list[str]) -> None:
-    """Append the paragraph's text, then the paragraphs of the text boxes anchored in it."""
-    parts: list[str] = []
-    boxes: list[str] = []
-    _collect_inline(p, parts, boxes)
-    text = "".join(parts)
-    if text.strip():
-        out.append(text)
-    out += boxes
+def _on(el: etree._Element) -> bool:
+    """An ST_OnOff element: on unless its val says false."""
+    return (_attr(el, "val") or "true").lower() not in ("0", "false", "off")
 
 
-def _collect_inline(
-    container: etree._Element | list[etree._Element], parts: list[str], boxes: list[str]
-) -> None:
-    for child in container:
-        name = _local(child)
-        if name == "t":
-            parts.append(child.text or "")
-        elif name in _INLINE:
-            parts.append(_INLINE[name])
-        elif name == "txbxContent":
-            _collect_blocks(child, boxes)
-        elif _is_alternate(child):
-            _collect_inline(_chosen(child), parts, boxes)
-        elif name not in _SKIP and isinstance(child.tag, str):
-            _collect_inline(child, parts, boxes)
+def _vanish(rpr: etree._Element | None) -> bool | None:
+    """True/False when the run properties set hidden (w:vanish) on/off, None when silent."""
+    for name in ("vanish", "specVanish"):
+        el = _child(rpr, name)
+        if el is not None:
+            return _on(el)
+    return None
+
+
+class _Walk:
+    """One pass over the stories of a document, collecting (part, paragraph text).
+
+    Inside a paragraph, hidden runs and the paragraphs of anchored text boxes are collected
+    aside and follow the paragraph.  Field instructions (``w:instrText``, and any text between a
+    field's ``begin`` and ``separate``) are dropped, field results kept; tracked deletions and
+    moves away are dropped, insertions kept.
+    """
+
+    def __init__(self, hidden_styles: frozenset[str]) -> None:
+        self.hidden_styles = hidden_styles
+        self.out: list[tuple[Part, str]] = []
+        self.fields: list[bool] = []  # one entry per open field: True while in its instruction
+
+    def story(self, root: etree._Element, part: Part) -> None:
+        self.fields = []  # a field never spans two parts; an unclosed one must not hide the next
+        self._blocks(root, part, self.out)
+
+    def _blocks(self, container: Iterable[etree._Element], part: Part,
+                out: list[tuple[Part, str]]) -> None:
+        for child in container:
+            name = _local(child)
+            if name == "p":
+                self._paragraph(child, part, out)
+            elif _is_alternate(child):
+                self._blocks(_chosen(child), part, out)
+            elif name not in _SKIP and isinstance(child.tag, str):
+                self._blocks(child, part, out)
+
+    def _paragraph(self, p: etree._Element, part: Part, out: list[tuple[Part, str]]) -> None:
+        style = _child(_child(p, "pPr"), "pStyle")
+        hidden = style is not None and _attr(style, "val") in self.hidden_styles
+        line = _Line(part, hidden)
+        self._inline(p, line)
+        for piece_part, text in ((part, line.shown), (Part.HIDDEN, line.hidden)):
+            joined = "".join(text)
+            if joined.strip():
+                out.append((piece_part, joined))
+        out += line.boxes
+
+    def _inline(self, container: Iterable[etree._Element], line: _Line) -> None:
+        for child in container:
+            name = _local(child)
+            if name == "r":
+                self._run(child, line)
+            elif name == "txbxContent":
+                box = Part.TEXTBOX if line.part == Part.BODY else line.part
+                self._blocks(child, box, line.boxes)
+            elif _is_alternate(child):
+                self._inline(_chosen(child), line)
+            elif name not in _SKIP and isinstance(child.tag, str):
+                self._inline(child, line)
+
+    def _run(self, run: etree._Element, line: _Line) -> None:
+        rpr = _child(run, "rPr")
+        hidden = _vanish(rpr)
+        if hidden is None:
+            style = _child(rpr, "rStyle")
+            hidden = line.hidden_paragraph or (
+                style is not None and _attr(style, "val") in self.hidden_styles)
+        sink = line.hidden if hidden else line.shown
+        for child in run:
+            name = _local(child)
+            if name == "fldChar":
+                self._field_char(child)
+            elif name == "t" or name in _INLINE:
+                if not any(self.fields):
+                    sink.append(child.text or "" if name == "t" else _INLINE[name])
+            elif name not in _SKIP and isinstance(child.tag, str) or _is_alternate(child):
+                self._inline([child], line)  # drawings, pictures: their text boxes
+
+    def _field_char(self, el: etree._Element) -> None:
+        kind = _attr(el, "fldCharType")
+        if kind == "begin":
+            self.fields.append(True)
+        elif kind == "separate" and self.fields:
+            self.fields[-1] = False
+        elif kind == "end" and self.fields:
+            self.fields.pop()
+
+
+class _Line:
+    """What one paragraph yields: shown text, hidden text, paragraphs of its text boxes."""
+
+    def __init__(self, part: Part, hidden_paragraph: bool) -> None:
+        self.part = part
+        self.hidden_paragraph = hidden_paragraph
+        self.shown: list[str] = []
+        self.hidden: list[str] = []
+        self.boxes: list[tuple[Part, str]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from archive_service.errors import AppError
 
@@ -83,3 +84,9 @@ class Extraction:
     pages: int | None
     from_ocr: bool
     warnings: tuple[str, ...] = ()
+    # (part, length) stretches covering ``text`` in order (rules.charcount.Part names);
+    # empty: all of the text is body (PDF, OCR).
+    segments: tuple[tuple[str, int], ...] = ()
+    # Counts the file recorded at its last save (docProps/app.xml): application, words,
+    # characters, characters_with_spaces, subdocs_excluded (the file's own 字数 setting).
+    recorded: dict[str, Any] | None = None

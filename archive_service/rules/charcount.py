@@ -1,5 +1,11 @@
 """字数: the character count of a text, the way Word and WPS report 字数 for Chinese documents.
 
+Which text counts (the 字数 dialog's default "包括文本框、脚注和尾注"): the body with its tables,
+field results and tracked insertions; text boxes and footnotes/endnotes unless the school switches
+them off.  Headers and footers, comments and hidden text are kept for search but not counted
+(:class:`Part`, :func:`counted_parts`); field instructions and tracked deletions are never
+extracted.
+
 The rule, applied to the text after invisible marks are dropped:
 
 * Each CJK ideograph counts 1: unified ideographs and every extension block (A, B … I),
@@ -25,6 +31,9 @@ The rule, applied to the text after invisible marks are dropped:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
 
 _IDEOGRAPHIC = (
     "\u1100-\u11ff"  # Hangul Jamo
@@ -72,3 +81,109 @@ def count_chars(text: str, count_cjk_punctuation: bool = True) -> int:
     if count_cjk_punctuation:
         total += len(_PUNCT_RE.findall(text))
     return total
+
+
+# --- Which parts of a document count (Word/WPS 字数 dialog, default setting
+# "包括文本框、脚注和尾注") -------------------------------------------------------------
+
+
+class Part(StrEnum):
+    """Where a stretch of extracted text sits in the document."""
+
+    BODY = "body"  # main text, tables, field results, tracked insertions
+    TEXTBOX = "textbox"  # text boxes of the main text (once: not their mc:Fallback copy)
+    NOTE = "note"  # footnotes and endnotes
+    HEADER = "header"  # headers and footers of every kind (default, first page, even page)
+    COMMENT = "comment"  # 批注
+    HIDDEN = "hidden"  # text formatted hidden (w:vanish): Word does not show it by default
+
+
+PART_NAMES: dict[str, str] = {
+    Part.BODY: "正文", Part.TEXTBOX: "文本框", Part.NOTE: "脚注和尾注",
+    Part.HEADER: "页眉页脚", Part.COMMENT: "批注", Part.HIDDEN: "隐藏文字",
+}
+# 1: the whole extracted text counted; 2: only the parts Word/WPS count (headers, footers,
+# comments and hidden text kept for search but not counted).  A change recounts stored items.
+COUNTING_RULES_VERSION = 2
+
+Segments = Sequence[Sequence[Any]]  # [(part, length in characters of the text), ...]
+
+
+def counted_parts(notes_and_textboxes: bool = True) -> frozenset[str]:
+    """The parts that make up 字数: the body, plus text boxes and notes when switched on."""
+    if notes_and_textboxes:
+        return frozenset({Part.BODY, Part.TEXTBOX, Part.NOTE})
+    return frozenset({Part.BODY})
+
+
+def split_parts(text: str, segments: Segments | None) -> dict[str, str]:
+    """The text of each part (segments cover ``text`` in order; none: all of it is body)."""
+    if not segments:
+        return {Part.BODY: text} if text else {}
+    pieces: dict[str, list[str]] = {}
+    start = 0
+    for part, length in segments:
+        pieces.setdefault(str(part), []).append(text[start:start + int(length)])
+        start += int(length)
+    return {part: "\n".join(chunks) for part, chunks in pieces.items()}
+
+
+def part_counts(text: str, segments: Segments | None,
+                count_cjk_punctuation: bool = True) -> dict[str, int]:
+    """字数 of every part that has text, in the order of :class:`Part`."""
+    parts = split_parts(text, segments)
+    return {str(p): count_chars(parts[p], count_cjk_punctuation) for p in Part if p in parts}
+
+
+def document_count(counts: dict[str, int], notes_and_textboxes: bool = True) -> int:
+    """字数 of the document from its part counts."""
+    counted = counted_parts(notes_and_textboxes)
+    return sum(n for part, n in counts.items() if part in counted)
+
+
+def explain_count(counts: dict[str, int], notes_and_textboxes: bool = True) -> str:
+    """「正文 990 字（另有页眉页脚 33 字、批注 24 字，按 Word/WPS 规则不计入）」."""
+    counted = counted_parts(notes_and_textboxes)
+    inside = [f"{PART_NAMES[p]} {counts[p]:,} 字" for p in Part
+              if p in counted and p != Part.BODY and counts.get(p)]
+    outside = [f"{PART_NAMES[p]} {counts[p]:,} 字" for p in Part
+               if p not in counted and counts.get(p)]
+    text = f"正文 {counts.get(Part.BODY, 0):,} 字"
+    if inside:
+        text = f"共 {document_count(counts, notes_and_textboxes):,} 字：{text}，" + "，".join(inside)
+    if outside:
+        text += f"（另有{'、'.join(outside)}，按 Word/WPS 规则不计入）"
+    return text
+
+
+# --- The count the file itself records (docProps/app.xml) --------------------------------
+
+REVIEW_DIFFERENCE = 0.02  # a recorded count more than 2% away from ours is flagged for review
+
+
+def recorded_comparison(recorded: dict[str, Any] | None, text: str,
+                        segments: Segments | None) -> dict[str, Any] | None:
+    """Our count beside the one the file recorded at its last save, measured the same way.
+
+    WPS writes its 字数 in ``Words``: compared with our 字数 (punctuation counted, as WPS
+    does).  Word writes ``Characters`` (字符数，不计空格) — its ``Words`` is not the Chinese
+    字数 — so our non-space characters are compared with that.  Both follow the file's own
+    "include text boxes, footnotes and endnotes" setting.
+    """
+    if not recorded:
+        return None
+    parts = split_parts(text, segments)
+    counted = counted_parts(not recorded.get("subdocs_excluded"))
+    ours_text = "\n".join(parts[p] for p in Part if p in counted and p in parts)
+    wps = str(recorded.get("application") or "").upper().startswith("WPS")
+    if wps and recorded.get("words"):
+        measure, theirs, ours = "字数", int(recorded["words"]), count_chars(ours_text)
+    elif recorded.get("characters"):
+        measure, theirs = "字符数（不计空格）", int(recorded["characters"])
+        ours = sum(1 for c in _INVISIBLE.sub("", ours_text) if not c.isspace())
+    else:
+        return None
+    difference = abs(ours - theirs) / theirs
+    return {"program": "WPS" if wps else "Word", "measure": measure, "recorded": theirs,
+            "ours": ours, "difference": round(difference, 4),
+            "needs_review": difference > REVIEW_DIFFERENCE, "file": dict(recorded)}

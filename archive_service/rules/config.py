@@ -111,6 +111,7 @@ class Rules:
     cycle_length_years: int
     first_cycle_start_year: int
     count_cjk_punctuation: bool
+    count_notes_and_textboxes: bool
     near_duplicate_threshold: float
     selection_required: tuple[str, ...]
     selection_rule: str
@@ -458,6 +459,7 @@ def _build(r: _Reader, sources: tuple[str, ...]) -> Rules:
         cycle_length_years=r.integer(("targets", "cycle_length_years"), 1, 50),
         first_cycle_start_year=r.integer(("targets", "first_cycle_start_year"), 1900, 2200),
         count_cjk_punctuation=r.boolean(("counting", "count_cjk_punctuation")),
+        count_notes_and_textboxes=r.boolean(("counting", "count_notes_and_textboxes")),
         near_duplicate_threshold=r.number(("counting", "near_duplicate_threshold"), high=1.0),
         selection_required=r.kinds(("selection", "selection_required")),
         selection_rule=r.text(("selection", "rule")),

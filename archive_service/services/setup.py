@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, func, select
 
+from storage import ObjectStore
+
 from ..db import UnitOfWork
 from ..models import User
 from ..vocabulary import Role
@@ -33,12 +35,14 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def initialise(engine: Engine, uow: UnitOfWork, settings: Settings) -> str | None:
-    """Migrate; bring rule-dependent stored values up to date; create the admin account if
+def initialise(engine: Engine, uow: UnitOfWork, settings: Settings,
+               store: ObjectStore | None = None) -> str | None:
+    """Migrate; bring rule-dependent stored values up to date (with ``store``, also extract
+    again the Word originals stored before 字数 told parts apart); create the admin account if
     there is no user.  Returns the admin's password, once."""
     migrate(engine)
     with uow() as session:
-        refresh_derived(session, settings)
+        refresh_derived(session, settings, store)
     with uow() as session:
         if session.scalar(select(func.count()).select_from(User)):
             return None

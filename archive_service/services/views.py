@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..models import Attachment, Item, ItemVersion, User
 from ..rules import Rules, TeacherRegister, length_threshold
 from ..vocabulary import Kind
+from .counting import describe
 from .register import decide, decision_dict, item_decision, selection_state
 from .settings import Settings
 
@@ -41,6 +42,7 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> dic
         "min_chars": length_threshold(item.kind, item.details, rules),
         "count_from_ocr": version.from_ocr,
         "count_confirmed": version.count_confirmed,
+        **describe(version.count_detail, version.char_count, version.count_confirmed, rules),
         "original_filename": version.original_filename, "sha256": version.sha256,
         "size": version.size, "mime": version.mime, "version": version.number,
         "warnings": list(version.warnings or []),

@@ -8,8 +8,9 @@ from typing import Any
 
 from ...errors import AppError
 from ...extract import Extraction, ExtractionError, extract
-from ...rules import count_chars, minhash
+from ...rules import minhash
 from ...vocabulary import KIND_NAMES, Kind
+from ..counting import measure
 from ..metadata import parse_date, parse_metadata, validate_metadata
 from ..settings import Settings
 from ..staging import StagedFile
@@ -37,6 +38,7 @@ class Prepared:
     extraction: Extraction
     char_count: int
     fingerprint: list[int] = field(default_factory=list)
+    count_detail: dict[str, Any] = field(default_factory=dict)
 
 
 def validate_form(form: ItemForm, today: date | None = None
@@ -67,9 +69,9 @@ def prepare(form: ItemForm, staged: StagedFile, settings: Settings) -> Prepared:
                          max_ocr_pages=settings.max_ocr_pages)
     except ExtractionError as exc:
         raise AppError(exc.code, exc.message, 422) from exc
+    char_count, detail = measure(result, settings.rules)
     return Prepared(
         form=form, completed=completed, details=details, recognitions=recognitions,
-        staged=staged, extraction=result,
-        char_count=count_chars(result.text, settings.rules.count_cjk_punctuation),
-        fingerprint=list(minhash(result.text)),
+        staged=staged, extraction=result, char_count=char_count,
+        fingerprint=list(minhash(result.text)), count_detail=detail,
     )

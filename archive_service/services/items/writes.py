@@ -36,6 +36,7 @@ def _new_version(session: Session, item: Item, prepared: Prepared, key: str, act
         item_id=item.id, number=number, object_key=key, sha256=prepared.staged.sha256,
         size=prepared.staged.size, mime=ext.mime, original_filename=prepared.staged.filename,
         text=ext.text, char_count=prepared.char_count, from_ocr=ext.from_ocr,
+        text_parts=[list(seg) for seg in ext.segments], count_detail=prepared.count_detail,
         fingerprint=prepared.fingerprint, warnings=list(ext.warnings), uploaded_by_id=actor.id,
     )
 

@@ -67,6 +67,13 @@ DOCUMENT: dict[str, Any] = {
                 "subtype": {"type": "string"}, "title": {"type": "string"},
                 "owner": {"type": "object"}, "completion_date": {"type": "string"},
                 "academic_year": {"type": "string"}, "char_count": {"type": "integer"},
+                "count_parts": {"type": ["array", "null"], "description":
+                                "各部分字数 [{part, name, count}]：body 正文、textbox 文本框、note 脚注和尾注"
+                                "（计入）；header 页眉页脚、comment 批注、hidden 隐藏文字（不计入）"},
+                "count_explanation": {"type": ["string", "null"]},
+                "recorded_count": {"type": ["object", "null"], "description":
+                                   "文件自己记录的统计（docProps/app.xml）与本系统同口径统计的比较"},
+                "count_review": {"type": "boolean", "description": "与文件记录相差超过 2%，需人工核对"},
                 "original_filename": {"type": "string"}, "sha256": {"type": "string"},
                 "size": {"type": "integer"}, "mime": {"type": "string"},
                 "metadata": {"type": "object"},
