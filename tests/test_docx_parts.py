@@ -314,12 +314,15 @@ def test_switch_off_counts_body_only(tmp_path: Path, s3_server) -> None:  # noqa
 
 def test_counting_rule_version_recounts_old_word_files_at_start(tmp_path: Path, s3_server) -> None:  # noqa: ANN001
     """Versions stored by the previous rule (whole text counted, no parts) are extracted again
-    from the stored original at the next start; a count a reviewer confirmed is kept."""
+    from the stored original at the next start with the store (as `archive serve` starts);
+    a count a reviewer confirmed is kept."""
     from sqlalchemy import update
 
     from archive_service.db import db
+    from archive_service.extensions import archive
     from archive_service.models import ItemVersion, Setting
     from archive_service.services.derived import STAMP_KEY
+    from archive_service.services.setup import initialise
     from tests.conftest import make_app
 
     app = make_app(tmp_path, s3_server)
@@ -339,8 +342,14 @@ def test_counting_rule_version_recounts_old_word_files_at_start(tmp_path: Path, 
             session.get(Setting, STAMP_KEY).value = "punctuation=True;year_start=9-1"
     assert admin.post(f"/api/v1/items/{second['id']}/confirm-count",
                       {"char_count": 500}).status_code == 200
+    # `archive init` (no object store): the new rule version recounts the stored text as it is
     again = make_app(tmp_path, s3_server, S3_BUCKET=app.config["S3_BUCKET"])
     api = Api(again.test_client(), teacher.token)
+    assert api.get(f"/api/v1/items/{first['id']}").get_json()["char_count"] == 12
+    # `archive serve` (object store at hand): the originals are extracted again
+    with again.app_context():
+        initialise(db.engine, db.transaction, archive.settings, archive.store)
+        archive.sync_index()
     after = api.get(f"/api/v1/items/{first['id']}").get_json()
     assert after["char_count"] == len(BODY) + 3 == first["char_count"]
     assert "页眉页脚 25 字" in after["count_explanation"]
