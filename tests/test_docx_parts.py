@@ -20,6 +20,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part as OpcPart
 from docx.oxml import parse_xml
+from flask.testing import FlaskClient
 
 from archive_service.extract import extract
 from archive_service.rules.charcount import (
@@ -289,15 +290,33 @@ def test_item_page_shows_the_explanation(world: World) -> None:
     teacher = world.user("t1")
     data = _with_app_xml(build(headers=True, comments=True), "Microsoft Office Word", characters=9)
     item = teacher.upload(data=data, filename="反思.docx").get_json()
+    page = _web_login(world, "t1").get(f"/items/{item['id']}").get_data(as_text=True)
+    assert "正文 9 字（另有页眉页脚 25 字、批注 6 字，按 Word/WPS 规则不计入）" in page
+    assert "Word 记录的字符数（不计空格）为 9，本系统同口径统计为 9（相差 0.0%）" in page
+    assert "需人工核对" not in page
+
+
+def test_review_page_flags_a_count_far_from_the_files_own(world: World) -> None:
+    teacher = world.user("t1")
+    data = _with_app_xml(build(headers=True), "Microsoft Office Word", characters=12)
+    item = teacher.upload(data=data, filename="反思.docx", completion_date="2025-10-08").get_json()
+    assert item["count_review"] is True  # Word recorded 12 characters, the body has 6
+    admin = _web_login(world, "admin", world.app.config["ADMIN_PASSWORD"])
+    review = admin.get("/admin/review?year=2025-2026").get_data(as_text=True)
+    assert "与文件记录相差超过 2%，需核对" in review
+    page = admin.get(f"/items/{item['id']}").get_data(as_text=True)
+    assert "相差 50.0%），差异超过 2%，需人工核对" in page and "确认字数" in page
+
+
+def _web_login(world: World, username: str, password: str = "secret-pass-1") -> FlaskClient:
     client = world.app.test_client()
     login = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', login)
     assert token is not None
-    client.post("/login", data={"username": "t1", "password": "secret-pass-1",
-                                "csrf_token": token.group(1)})
-    page = client.get(f"/items/{item['id']}").get_data(as_text=True)
-    assert "正文 9 字（另有页眉页脚 25 字、批注 6 字，按 Word/WPS 规则不计入）" in page
-    assert "Word 记录的字符数（不计空格）为 9，本系统同口径统计为 9（相差 0.0%）" in page
+    res = client.post("/login", data={"username": username, "password": password,
+                                      "csrf_token": token.group(1)})
+    assert res.status_code == 302
+    return client
 
 
 def test_switch_off_counts_body_only(tmp_path: Path, s3_server) -> None:  # noqa: ANN001
