@@ -39,8 +39,9 @@ def describe(detail: dict[str, Any] | None, char_count: int, confirmed: bool,
     return {
         "count_parts": [{"part": p, "name": PART_NAMES.get(p, p), "count": n}
                         for p, n in parts.items()] if parts else None,
+        # only when there is more than the body to explain, and the count is not a reviewer's
         "count_explanation": explain_count(parts, rules.count_notes_and_textboxes)
-        if parts and not confirmed else None,
+        if parts and set(parts) - {"body"} and not confirmed else None,
         "recorded_count": _recorded(recorded, char_count) if recorded else None,
         "count_review": bool(recorded and recorded.get("needs_review") and not confirmed),
     }
