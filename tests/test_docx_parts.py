@@ -393,3 +393,24 @@ def test_corpus_wps_count_agrees_and_template_header_is_left_out() -> None:
     assert counts["header"] > 0 and counts["textbox"] > 0
     assert document_count(counts) == counts["body"] + counts["textbox"]
     assert count_chars(guide.text) > document_count(counts)
+
+
+def test_doc_goes_through_the_same_rule(tmp_path: Path) -> None:
+    """A Word 97-2003 .doc (written here by LibreOffice from the built .docx) is converted back to
+    .docx on upload, so the same parts count; LibreOffice keeps every part but some headers."""
+    from archive_service.extract import tool_status
+    from archive_service.extract.office import convert
+
+    if not tool_status()["soffice"]:
+        pytest.fail("legacy .doc needs LibreOffice: apt-get install libreoffice-writer-nogui")
+    source = tmp_path / "all.docx"
+    source.write_bytes(build(**dict.fromkeys(PARTS, True)))
+    doc = convert([source], "doc", tmp_path / "out", 120.0)[source]
+    result = extract(doc, "all.doc")
+    counts = part_counts(result.text, result.segments)
+    expected = _expected(*PARTS)
+    assert result.fmt == "doc"
+    assert {p: counts[p] for p in ("body", "textbox", "note", "comment", "hidden")} == \
+        {p: expected[p] for p in ("body", "textbox", "note", "comment", "hidden")}
+    assert 0 < counts["header"] <= expected["header"]
+    assert document_count(counts) == expected["body"] + expected["textbox"] + expected["note"]
