@@ -10,6 +10,7 @@ import posixpath
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -203,10 +204,10 @@ def _subdocs_excluded(zf: zipfile.ZipFile, settings: list[str]) -> bool:
     """Whether the file's own 字数 setting leaves out text boxes, footnotes and endnotes."""
     for name in settings:
         try:
-            root = _read_xml(zf, name)
+            root = _read_xml_with(zf, name, b"doNotIncludeSubdocsInStats")
         except ExtractionError:
             return False
-        for el in root:
+        for el in root if root is not None else ():
             if _local(el) == "doNotIncludeSubdocsInStats":
                 return _on(el)
     return False
@@ -218,10 +219,10 @@ def _hidden_styles(zf: zipfile.ZipFile, styles: list[str]) -> frozenset[str]:
     parent: dict[str, str] = {}
     for name in styles:
         try:
-            root = _read_xml(zf, name)
+            root = _read_xml_with(zf, name, b"anish")  # w:vanish, w:specVanish
         except ExtractionError:
             continue
-        for style in root:
+        for style in root if root is not None else ():
             if _local(style) != "style" or not (sid := _attr(style, "styleId")):
                 continue
             own[sid] = _vanish(_child(style, "rPr"))
@@ -240,23 +241,45 @@ def _hidden_styles(zf: zipfile.ZipFile, styles: list[str]) -> frozenset[str]:
 
 def _read_xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
     """Parse one part with the safe parser, refusing parts too large to hold in memory."""
+    return _parse(_part_bytes(zf, name))
+
+
+def _read_xml_with(zf: zipfile.ZipFile, name: str, marker: bytes) -> etree._Element | None:
+    """The parsed part, or None without parsing it when it does not contain ``marker``."""
+    data = _part_bytes(zf, name)
+    return _parse(data) if marker in data else None
+
+
+def _part_bytes(zf: zipfile.ZipFile, name: str) -> bytes:
     info = zf.getinfo(name)
     if info.file_size > MAX_XML:
         raise ExtractionError.of("too_large")
     with zf.open(info) as fh:
-        data = fh.read(MAX_XML + 1)
+        return fh.read(MAX_XML + 1)
+
+
+def _parse(data: bytes) -> etree._Element:
     try:
         return etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))  # one per call: threads
     except etree.XMLSyntaxError as exc:
         raise ExtractionError.of("corrupt") from exc
 
 
+_W_PREFIXES = tuple(f"{{{ns}}}" for ns in W_NS)
+
+
+@lru_cache(maxsize=4096)
+def _local_name(tag: str) -> str | None:
+    for prefix in _W_PREFIXES:
+        if tag.startswith(prefix):
+            return tag[len(prefix):]
+    return None
+
+
 def _local(el: etree._Element) -> str | None:
     """Local name of a WordprocessingML element, None for anything else."""
-    if not isinstance(el.tag, str):
-        return None
-    qname = etree.QName(el)
-    return qname.localname if qname.namespace in W_NS else None
+    tag = el.tag
+    return _local_name(tag) if isinstance(tag, str) else None
 
 
 def _is_alternate(el: etree._Element) -> bool:
@@ -282,10 +305,16 @@ def _attr(el: etree._Element, name: str) -> str | None:
 def _child(el: etree._Element | None, name: str) -> etree._Element | None:
     if el is None:
         return None
-    for child in el:
-        if _local(child) == name:
-            return child
+    for qname in _qnames(name):
+        found = el.find(qname)
+        if found is not None:
+            return found
     return None
+
+
+@lru_cache(maxsize=64)
+def _qnames(name: str) -> tuple[str, ...]:
+    return tuple(prefix + name for prefix in _W_PREFIXES)
 
 
 def _on(el: etree._Element) -> bool:
