@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -194,10 +195,15 @@ def reindex() -> None:
     click.echo(f"已重建索引：{queued} 项")
 
 
+def _callback_of(command: click.Command) -> Callable[..., Any]:
+    if command.callback is None:
+        raise TypeError(f"command {command.name!r} has no callback to wrap")
+    return command.callback
+
+
 def _with_store(command: click.Command) -> click.Command:
     """Run an admin command with the managed SeaweedFS when no S3 endpoint is configured."""
-    callback = command.callback
-    assert callback is not None
+    callback = _callback_of(command)
 
     def run(*args: Any, **kwargs: Any) -> Any:
         from storage import ManagedSeaweedFS
@@ -215,8 +221,7 @@ def _with_store(command: click.Command) -> click.Command:
 
 def _plain(command: click.Command) -> click.Command:
     """Run a database-only command inside an app context."""
-    callback = command.callback
-    assert callback is not None
+    callback = _callback_of(command)
 
     def run(*args: Any, **kwargs: Any) -> Any:
         with _app().app_context():

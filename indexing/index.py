@@ -131,7 +131,7 @@ def build_schema() -> Schema:
 
 def _signature(schema: Schema) -> list[tuple[object, ...]]:
     """Comparable description of a schema (Whoosh's own ``==`` fails on column objects)."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for name in schema.names():
         field = schema[name]
         rows.append((

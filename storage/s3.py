@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -103,7 +103,7 @@ class ObjectStream(Iterator[bytes]):
         self._key = key
         self._chunks = self._generate(chunk_size)
 
-    def _generate(self, chunk_size: int) -> Iterator[bytes]:
+    def _generate(self, chunk_size: int) -> Generator[bytes, None, None]:
         try:
             yield from self._response.stream(chunk_size)
         except (urllib3.exceptions.HTTPError, OSError) as exc:

@@ -18,8 +18,9 @@ from collections.abc import Callable
 try:
     from pypdf import PageObject, PdfReader
     from pypdf.errors import DependencyError
+    HAVE_PYPDF = True
 except ImportError:  # pragma: no cover - reported to the parent as a missing tool
-    PdfReader = None
+    HAVE_PYPDF = False
 
 Verdict = dict[str, object]
 
@@ -40,7 +41,7 @@ WARNINGS = _Warnings()
 
 def read(path: str, use: Callable[[PdfReader], Verdict]) -> Verdict:
     """``use(reader)`` for the file at ``path``, or {"error": "missing" | "encrypted" | "corrupt"}."""
-    if PdfReader is None:
+    if not HAVE_PYPDF:
         return {"error": "missing"}
     try:
         reader = PdfReader(path, strict=False)

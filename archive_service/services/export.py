@@ -14,18 +14,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, KINDS
 
-ITEM_COLUMNS = [  # (header, width, number format)
+Column = tuple[str, int, str | None]  # (header, width, number format)
+ITEM_COLUMNS: list[Column] = [
     ("学校", 18, None), ("教师", 10, None), ("工号", 10, None), ("学科", 8, None),
     ("成果类型", 16, None), ("标题", 36, None), ("字数", 9, "#,##0"), ("认定结果", 16, None),
     ("学时", 7, "0.0"), ("说明", 60, None),
 ]
-SUMMARY_COLUMNS = (
-    [("学年", 11, None), ("学校", 18, None), ("教师", 10, None), ("工号", 10, None),
-     ("学科", 8, None)]
-    + [(KIND_NAMES[k], 10, "0.0") for k in KINDS]
-    + [("合计学时", 9, "0.0"), ("年度目标", 9, "0.0"), ("是否达标", 9, None),
-       ("五年周期累计", 12, "0.0"), ("周期目标", 9, "0.0")]
-)
+SUMMARY_COLUMNS: list[Column] = [
+    ("学年", 11, None), ("学校", 18, None), ("教师", 10, None), ("工号", 10, None), ("学科", 8, None),
+    *((KIND_NAMES[k], 10, "0.0") for k in KINDS),
+    ("合计学时", 9, "0.0"), ("年度目标", 9, "0.0"), ("是否达标", 9, None),
+    ("五年周期累计", 12, "0.0"), ("周期目标", 9, "0.0"),
+]
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
@@ -39,7 +39,7 @@ def item_rows(register: dict[str, Any]) -> Iterator[list[Any]]:
             decision = item["decision"] or {}
             yield [teacher["school"] or "", teacher["name"], teacher["staff_no"],
                    teacher["subject"], KIND_NAMES.get(item["kind"], item["kind"]), item["title"],
-                   item["char_count"], DECISION_NAMES.get(decision.get("code"), ""),
+                   item["char_count"], DECISION_NAMES.get(str(decision.get("code")), ""),
                    decision.get("hours", 0), decision.get("reason", "")]
 
 
@@ -52,7 +52,7 @@ def summary_rows(register: dict[str, Any]) -> Iterator[list[Any]]:
                   t["cycle_hours"], t["cycle_target_hours"]])
 
 
-def _sheet(ws: Worksheet, title: str, columns: list[tuple[str, int, str | None]],
+def _sheet(ws: Worksheet, title: str, columns: list[Column],
            rows: Iterator[list[Any]]) -> None:
     ws.title = title[:31]
     ws.append([c[0] for c in columns])

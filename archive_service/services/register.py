@@ -86,7 +86,7 @@ def _fact_rows(session: Session, owners: Select[Any]) -> list[Any]:
         .outerjoin(SELECTED, frozen_differs)
         .where(ITEMS.deleted_at.is_(None), ITEMS.owner_id.in_(owners))
     )
-    return session.execute(query).all()
+    return list(session.execute(query).all())
 
 
 def _recognitions(session: Session, owners: Select[Any]) -> dict[int, list[RecognitionFact]]:
@@ -157,7 +157,7 @@ def item_decision(register: TeacherRegister | None, item_id: int, own_year: str)
     found = [d for y in register.years.values() for d in y.decisions if d.item_id == item_id]
     counted = [d for d in found if d.code == Code.COUNTED]
     own = [d for d in found if d.year == own_year]
-    return (counted or own or found or [None])[0]
+    return next(iter(counted or own or found), None)
 
 
 def teachers_query(school_id: int | None, teacher: str | None, subject: str | None,

@@ -43,7 +43,8 @@ def confirm_count(session: Session, settings: Settings, actor: User, item: Item,
     """A reviewer confirms (or corrects) a count that came from OCR."""
     require_reviewer(actor, item, settings.inspectors_may_review)
     version = session.get(ItemVersion, item.current_version_id)
-    assert version is not None
+    if version is None:
+        raise AppError("no_version", "该成果还没有可核对的文件版本。", 409)
     old = version.char_count
     if char_count is not None:
         if char_count < 0:

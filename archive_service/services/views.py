@@ -24,7 +24,8 @@ def registers_for(session: Session, settings: Settings, owner_ids: set[int]
 
 def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> dict[str, Any]:
     version = item.current_version
-    assert version is not None
+    if version is None:  # insert_item sets it in the transaction that creates the item
+        raise LookupError(f"item {item.id} has no current version")
     details = dict(item.details)
     if item.kind == Kind.PAPER:
         details["recognitions"] = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal, overload
 from urllib.parse import quote
 
 from flask import Response, request
@@ -15,7 +16,14 @@ from ..extensions import archive
 from ..services.staging import StagedFile, stage
 
 
+@overload
+def staged_upload(field: str = "file", required: Literal[True] = True) -> StagedFile: ...
+@overload
+def staged_upload(field: str, required: Literal[False]) -> StagedFile | None: ...
+
+
 def staged_upload(field: str = "file", required: bool = True) -> StagedFile | None:
+    """The uploaded file in ``field``, staged; a missing file is an error when ``required``."""
     file: FileStorage | None = request.files.get(field)
     if file is None or not file.filename:
         if required:

@@ -32,15 +32,15 @@ def register_filters(app: Flask) -> None:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
     app.add_template_filter(localtime, "localtime")
-    app.add_template_global(NUMBER_LABELS, "number_labels")
+    app.jinja_env.globals["number_labels"] = NUMBER_LABELS
     register_vocabulary(app)
 
 
 def register_vocabulary(app: Flask) -> None:
     """The one vocabulary as Jinja globals: ``Role.ADMIN``, ``kind_names[item.kind]`` …"""
     for name in ("Role", "Kind", "Code", "RecognitionType"):
-        app.add_template_global(getattr(vocabulary, name), name)
+        app.jinja_env.globals[name] = getattr(vocabulary, name)
     for name in ("KIND_NAMES", "LEVEL_NAMES", "PROJECT_LEVELS", "PROJECT_ROLE_NAMES", "ROLE_NAMES",
                  "DECISION_NAMES", "DECISION_BADGES", "GRADE_NAMES", "RECOGNITION_TYPE_NAMES",
                  "ACTION_NAMES"):
-        app.add_template_global(getattr(vocabulary, name), name.lower())
+        app.jinja_env.globals[name.lower()] = getattr(vocabulary, name)

@@ -57,8 +57,9 @@ def _append_part(writer: PdfWriter, front: PdfReader, layout: FrontLayout, part:
     """The part's pages, or its placeholder page; the page count must match the contents."""
     if part.problem is not None:
         writer.append(front, pages=[layout.placeholder_page[part.item_id]], import_outline=False)
+    elif part.pdf is None:
+        raise ValueError(f"part of item {part.item_id} has neither a PDF nor a problem")
     else:
-        assert part.pdf is not None
         try:
             reader = PdfReader(part.pdf, strict=False)
             if reader.is_encrypted:

@@ -39,8 +39,9 @@ def check_parts(parts: list[Part], workdir: Path, seconds: tuple[float, float]) 
     todo = [p for p in parts if p.pdf is not None and p.problem is None]
     paths = [p.pdf for p in todo if p.pdf is not None]
     for part, verdict in zip(todo, check_pdfs(paths, workdir, seconds), strict=True):
-        if "pages" in verdict:
-            part.pages = int(verdict["pages"])
+        pages = verdict.get("pages")
+        if isinstance(pages, int):
+            part.pages = pages
         else:
             reason = REASONS.get(str(verdict.get("error")), REASONS["corrupt"])
             part.problem = reason.format(page=verdict.get("page"))

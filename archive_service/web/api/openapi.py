@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import jsonify
@@ -11,7 +12,7 @@ from . import bp
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _op(summary: str, params: list[str] = (), body: dict[str, Any] | None = None,
+def _op(summary: str, params: Sequence[str] = (), body: dict[str, Any] | None = None,
         ok: str = "200", schema: dict[str, Any] | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary,
