@@ -414,3 +414,16 @@ def test_doc_goes_through_the_same_rule(tmp_path: Path) -> None:
         {p: expected[p] for p in ("body", "textbox", "note", "comment", "hidden")}
     assert 0 < counts["header"] <= expected["header"]
     assert document_count(counts) == expected["body"] + expected["textbox"] + expected["note"]
+
+
+def test_a_field_left_open_does_not_hide_the_rest(tmp_path: Path) -> None:
+    """A broken file: a field begins and never ends.  Its text is counted rather than lost."""
+    document = docx.Document()
+    _append(document, _p('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                         '<w:r><w:instrText> PAGE </w:instrText></w:r>' + _r("域后文字")))
+    document.add_paragraph(BODY)
+    out = io.BytesIO()
+    document.save(out)
+    counts, text = _counts(out.getvalue(), tmp_path)
+    assert counts == {"body": 4 + len(BODY)}
+    assert "PAGE" not in text

@@ -344,10 +344,19 @@ class _Walk:
         self.hidden_styles = hidden_styles
         self.out: list[tuple[Part, str]] = []
         self.fields: list[bool] = []  # one entry per open field: True while in its instruction
+        self.dropped = False  # text was dropped as part of an instruction
+        self.use_fields = True
 
     def story(self, root: etree._Element, part: Part) -> None:
-        self.fields = []  # a field never spans two parts; an unclosed one must not hide the next
+        """Walk one part.  A field left open at its end (a broken file) would have hidden all
+        the text after it as "instruction": then the part is walked again ignoring fields."""
+        start = len(self.out)
+        self.fields, self.dropped, self.use_fields = [], False, True
         self._blocks(root, part, self.out)
+        if self.fields and self.dropped:
+            del self.out[start:]
+            self.fields, self.use_fields = [], False
+            self._blocks(root, part, self.out)
 
     def _blocks(self, container: Iterable[etree._Element], part: Part,
                 out: list[tuple[Part, str]]) -> None:
@@ -399,11 +408,15 @@ class _Walk:
             elif name == "t" or name in _INLINE:
                 if not any(self.fields):
                     sink.append(child.text or "" if name == "t" else _INLINE[name])
+                elif name == "t" and child.text:
+                    self.dropped = True
             elif name not in _SKIP and isinstance(child.tag, str) or _is_alternate(child):
                 self._inline([child], line)  # drawings, pictures: their text boxes
 
     def _field_char(self, el: etree._Element) -> None:
         kind = _attr(el, "fldCharType")
+        if not self.use_fields:
+            return
         if kind == "begin":
             self.fields.append(True)
         elif kind == "separate" and self.fields:
