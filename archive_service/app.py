@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, session
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -13,6 +13,7 @@ from .config import instance_path, load_config
 from .db import db
 from .extensions import archive
 from .models import User
+from .services import sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 login_manager = LoginManager()
@@ -42,11 +43,15 @@ def create_app(overrides: dict[str, Any] | None = None, instance: Path | None = 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The user of a live server-side session (see services/sessions.py)."""
+    key = session.get("sk")
+    if not user_id.isdigit() or not isinstance(key, str):
+        return None
+    return sessions.user_of(db.session, int(user_id), key)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .web import account, admin, api, auth, errors, inspector, items, teacher
+    from .web import account, admin, api, audit_log, auth, errors, inspector, items, security, teacher
     from .web.filters import register_filters
 
     app.register_blueprint(auth.bp)
@@ -58,6 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, never cookie-authenticated
     errors.register(app)
+    security.register(app)
+    audit_log.register(app)
     register_filters(app)
 
 

@@ -144,33 +144,96 @@ def user_add(username: str, name: str, role: str, school_ref: str | None, staff_
         click.echo(f"初始密码：{secret}")
 
 
-@click.command()
-@click.argument("username")
-@with_appcontext
-def token(username: str) -> None:
-    """Print a new API token for USERNAME."""
+@click.group()
+def token() -> None:
+    """API 令牌管理（数据库只保存令牌的摘要）."""
+
+
+def _user_named(session: Any, username: str) -> Any:
     from sqlalchemy import select
 
-    from .db import db
     from .models import User
+
+    row = session.scalar(select(User).where(User.username == username))
+    if row is None:
+        raise click.ClickException(f"用户「{username}」不存在。")
+    return row
+
+
+@token.command("new")
+@click.argument("username")
+@click.option("--name", default="", help="令牌名称（便于日后识别和吊销）")
+@with_appcontext
+def token_new(username: str, name: str) -> None:
+    """Print a new named API token for USERNAME (shown once)."""
+    from .db import db
+    from .services import audit
     from .services.accounts import issue_token
 
     with db.transaction() as session:
-        row = session.scalar(select(User).where(User.username == username))
-        if row is None:
-            raise click.ClickException(f"用户「{username}」不存在。")
-        click.echo(issue_token(session, row))
+        row = _user_named(session, username)
+        secret = issue_token(session, row, name)
+        audit.record(session, audit.Entry("token_create", row.id, "命令行",
+                                          details={"user": username, "name": name}))
+    click.echo(secret)
+
+
+@token.command("list")
+@click.argument("username")
+@with_appcontext
+def token_list(username: str) -> None:
+    """List USERNAME's live tokens (id, name, created, last used)."""
+    from .db import db
+    from .services.accounts import tokens_of
+
+    with db.transaction() as session:
+        rows = tokens_of(session, _user_named(session, username).id)
+    for row in rows:
+        used = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "从未使用"
+        click.echo(f"#{row.id}\t{row.name}\t创建 {row.created_at:%Y-%m-%d %H:%M}\t最近使用 {used}")
+    if not rows:
+        click.echo("没有有效的令牌。")
+
+
+@token.command("revoke")
+@click.argument("username")
+@click.option("--name", default=None, help="只吊销这个名称的令牌")
+@click.option("--id", "token_id", default=None, type=int, help="只吊销这个编号的令牌")
+@with_appcontext
+def token_revoke(username: str, name: str | None, token_id: int | None) -> None:
+    """Revoke USERNAME's tokens (all of them unless --name or --id is given)."""
+    from .db import db
+    from .services import audit
+    from .services.accounts import revoke_named_token, revoke_token
+
+    with db.transaction() as session:
+        row = _user_named(session, username)
+        if token_id is not None:
+            revoke_token(session, row.id, token_id)
+            count = 1
+        else:
+            count = revoke_named_token(session, row, name)
+        audit.record(session, audit.Entry("token_revoke", None, "命令行",
+                                          details={"user": username, "count": count}))
+    click.echo(f"已吊销 {count} 个令牌。")
 
 
 @click.command()
 @click.option("--repair", is_flag=True, help="修复可自动修复的问题（重建索引、中止残留分片上传、隔离孤儿对象）")
 @click.option("--grace-hours", default=24, show_default=True, help="孤儿对象超过多少小时才隔离")
+@click.option("--audit", "audit_only", is_flag=True, help="只核对审计日志的哈希链")
 @with_appcontext
-def check(repair: bool, grace_hours: int) -> None:
+def check(repair: bool, grace_hours: int, audit_only: bool) -> None:
     """Compare database, object store and index; exit 1 if they disagree."""
     from .db import db
     from .extensions import archive
+    from .services.audit import verify
     from .services.consistency import run_check
+
+    if audit_only:
+        chain = verify(db.session)
+        click.echo(chain.render())
+        sys.exit(0 if chain.ok else 1)
 
     report = run_check(db.transaction, archive.store, archive.index, repair=repair,
                        grace_hours=grace_hours)
@@ -239,6 +302,6 @@ def _plain_group(group: click.Group) -> click.Group:
 
 main.add_command(_plain_group(school))
 main.add_command(_plain_group(user))
-main.add_command(_plain(token))
+main.add_command(_plain_group(token))
 main.add_command(_with_store(check))
 main.add_command(_with_store(reindex))

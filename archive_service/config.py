@@ -17,6 +17,7 @@ ENV_KEYS = {
     "ARCHIVE_SECRET_KEY": "SECRET_KEY",
     "ARCHIVE_MAX_UPLOAD_MB": "MAX_UPLOAD_MB",
     "ARCHIVE_OCR": "OCR_ENABLED",
+    "ARCHIVE_PROXY_COUNT": "PROXY_COUNT",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -32,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Asia/Shanghai",  # how times are shown; they are stored in UTC
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # also Secure whenever the request came over HTTPS
+    "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted
 }
 
 

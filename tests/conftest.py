@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from archive_service.app import create_app
 from archive_service.db import db
 from archive_service.extensions import archive
+from archive_service.models import User
+from archive_service.services.accounts import change_password
 from archive_service.services.setup import initialise
 from storage import ManagedSeaweedFS, S3Settings
 
@@ -46,9 +49,19 @@ def make_app(tmp_path: Path, s3: S3Settings, **overrides: Any) -> Flask:
     }
     app = create_app(config, instance=tmp_path / "instance")
     with app.app_context():
-        app.config["ADMIN_PASSWORD"] = initialise(db.engine, db.transaction, archive.settings)
+        first = initialise(db.engine, db.transaction, archive.settings)
+        app.config["ADMIN_PASSWORD"] = _first_login_change(first) if first else None
         app.extensions["archive"].store.ensure_bucket()
     return app
+
+
+def _first_login_change(password: str) -> str:
+    """The first admin's printed password must be changed before use; tests use the new one."""
+    new = password + "-changed"
+    with db.transaction() as session:
+        admin = session.scalar(select(User).where(User.username == "admin"))
+        change_password(session, admin, password, new)
+    return new
 
 
 @pytest.fixture()

@@ -47,8 +47,13 @@ def test_init_accounts_and_token(tmp_path: Path) -> None:
     assert "初始密码" in added.stdout
     bad = _run(env, "user", "add", "li", "--role", "teacher", "--school", "不存在的学校")
     assert bad.returncode != 0 and "不存在" in bad.stderr + bad.stdout
-    token = _run(env, "token", "zhang")
+    token = _run(env, "token", "new", "zhang", "--name", "教务系统")
     assert token.returncode == 0 and token.stdout.strip().startswith("arc_")
+    listed = _run(env, "token", "list", "zhang")
+    assert "教务系统" in listed.stdout
+    revoked = _run(env, "token", "revoke", "zhang", "--name", "教务系统")
+    assert revoked.returncode == 0 and "已吊销 1 个令牌" in revoked.stdout
+    assert "没有有效的令牌" in _run(env, "token", "list", "zhang").stdout
 
 
 def test_check_finds_and_repairs_disagreement(app: Flask, world: World) -> None:

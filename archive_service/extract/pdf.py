@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .model import MESSAGES, NO_PDF_TOOL, OCR_EMPTY, PDF_MIME, Extraction, ExtractionError
@@ -21,6 +22,12 @@ from .tools import ocr_available, which
 SCAN_THRESHOLD = 20  # non-space characters per page below which a PDF counts as a scan
 OCR_WARNING = "已对扫描件进行文字识别（OCR），字数需人工核对"
 _WORKER = Path(__file__).with_name("pypdf_worker.py")
+ACTIVE_NAMES = {
+    "/JavaScript": "JavaScript 脚本", "/AA": "自动执行的动作", "/Launch": "启动外部程序",
+    "/EmbeddedFiles": "嵌入文件", "/FileAttachment": "附件注释", "/XFA": "XFA 表单",
+    "/SubmitForm": "表单提交", "/ImportData": "导入数据", "/GoToR": "打开其他文件",
+    "/GoToE": "打开嵌入文件", "/RichMedia": "多媒体", "/RichMediaExecute": "多媒体",
+}
 _PAGES = re.compile(r"^Pages:\s+(\d+)", re.MULTILINE)
 
 
@@ -33,8 +40,25 @@ def extract_pdf(path: Path, *, ocr: bool, max_ocr_pages: int, deadline: Deadline
     text, dropped = drop_garbage(raw)
     if nonspace_count(text) >= SCAN_THRESHOLD * max(pages or 1, 1):
         warnings = (f"已忽略无法识别的乱码字符 {dropped:,} 个",) if dropped else ()
-        return Extraction(paragraphs(text), "pdf", PDF_MIME, pages, False, warnings)
-    return _scanned(path, pages or 1, ocr=ocr, max_pages=max_ocr_pages, deadline=deadline)
+        result = Extraction(paragraphs(text), "pdf", PDF_MIME, pages, False, warnings)
+    else:
+        result = _scanned(path, pages or 1, ocr=ocr, max_pages=max_ocr_pages, deadline=deadline)
+    note = active_content_warning(path, deadline)
+    return replace(result, warnings=result.warnings + (note,)) if note else result
+
+
+def active_content_warning(path: Path, deadline: Deadline) -> str | None:
+    """A warning when the PDF carries JavaScript, automatic or launch actions, embedded files…"""
+    result = run_pypdf(["active", str(path)], deadline)
+    try:
+        found = json.loads(result.stdout).get("active") or []
+    except (ValueError, AttributeError):
+        return None
+    if not found:
+        return None
+    names = "、".join(dict.fromkeys(ACTIVE_NAMES.get(kind, kind.lstrip("/")) for kind in found))
+    return (f"该 PDF 含有主动内容（{names}）：系统已记录，原件只作为附件下载，"
+            "系统生成的 PDF（如装订成册）会去除这些内容。")
 
 
 def _scanned(

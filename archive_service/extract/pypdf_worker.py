@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 try:
     from pypdf import PageObject, PdfReader
@@ -86,9 +87,71 @@ def check(reader: PdfReader) -> Verdict:
     return {"pages": count} if count else {"error": "empty"}
 
 
+ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE",
+                  "/RichMediaExecute", "/Rendition", "/Sound", "/Movie"}
+ACTIVE_ANNOTS = {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
+
+
+def _resolve(obj: Any) -> Any:
+    return obj.get_object() if hasattr(obj, "get_object") else obj
+
+
+def _action_kinds(action: Any, found: set[str], depth: int = 0) -> None:
+    """Active kinds in an action dictionary and its /Next chain."""
+    action = _resolve(action)
+    if depth > 20 or not hasattr(action, "get"):
+        return
+    kind = action.get("/S")
+    if kind in ACTIVE_ACTIONS:
+        found.add(str(kind))
+    nexts = _resolve(action.get("/Next"))
+    for follow in nexts if isinstance(nexts, list) else [nexts] if nexts is not None else []:
+        _action_kinds(follow, found, depth + 1)
+
+
+def _aa(holder: Any, found: set[str]) -> None:
+    """An additional-actions dictionary counts as active whatever it triggers."""
+    extra: Any = _resolve(holder.get("/AA")) if hasattr(holder, "get") else None
+    if extra is not None and hasattr(extra, "values") and len(extra):
+        found.add("/AA")
+        for action in extra.values():
+            _action_kinds(action, found)
+
+
+def active(reader: PdfReader) -> Verdict:
+    """Active content: JavaScript, automatic actions, launch actions, embedded files, XFA."""
+    found: set[str] = set()
+    root: Any = reader.trailer["/Root"].get_object()
+    opening = _resolve(root.get("/OpenAction"))
+    if hasattr(opening, "get"):  # a bare destination array only opens a page
+        _action_kinds(opening, found)
+    _aa(root, found)
+    names = _resolve(root.get("/Names"))
+    if hasattr(names, "get"):
+        found.update(key for key in ("/JavaScript", "/EmbeddedFiles") if key in names)
+    form = _resolve(root.get("/AcroForm"))
+    if hasattr(form, "get") and "/XFA" in form:
+        found.add("/XFA")
+    page: Any
+    for page in reader.pages:
+        _aa(page, found)
+        for annot in _resolve(page.get("/Annots")) or []:
+            annot = _resolve(annot)
+            if not hasattr(annot, "get"):
+                continue
+            if annot.get("/Subtype") in ACTIVE_ANNOTS:
+                found.add(str(annot.get("/Subtype")))
+            _action_kinds(annot.get("/A"), found)
+            _aa(annot, found)
+    return {"active": sorted(found)}
+
+
 def main(mode: str, *args: str) -> None:
     if mode == "text":
         json.dump(read(args[0], text), sys.stdout, ensure_ascii=False)
+        return
+    if mode == "active":
+        json.dump(read(args[0], active), sys.stdout, ensure_ascii=False)
         return
     if mode != "check":
         raise SystemExit(f"unknown mode {mode!r}: text FILE | check RESULTS FILE...")

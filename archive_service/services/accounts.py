@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import AppError
-from ..models import ApiToken, School, User
+from ..models import ApiToken, School, User, UserSession, utcnow
 from ..vocabulary import ROLE_NAMES, ROLES, Role
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
@@ -76,6 +77,7 @@ def add_user(
     school: str | int | None = None,
     staff_no: str = "",
     subject: str = "",
+    must_change_password: bool = False,
 ) -> User:
     username = (username or "").strip()
     if not username or len(username) > 80 or any(c.isspace() for c in username):
@@ -100,35 +102,147 @@ def add_user(
         staff_no=staff_no or "",
         subject=subject or "",
         password_hash=hash_password(password),
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
     return user
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def digest(secret: str) -> str:
+    """SHA-256 of a random secret (API token, session key): what the database keeps."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User) -> str:
-    """Create a new API token; only its hash is stored, the token is shown once."""
+def issue_token(session: Session, user: User, name: str = "") -> str:
+    """Create a new named API token; only its hash is stored, the token is shown once."""
+    name = (name or "").strip() or f"令牌 {utcnow():%Y-%m-%d %H:%M}"
+    if len(name) > 80:
+        raise AppError("invalid_token_name", "令牌名称最多 80 个字符。")
     token = "arc_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token)))
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=digest(token)))
     session.flush()
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or not row.user.active:
+def token_for(session: Session, token: str) -> ApiToken | None:
+    """The live token row of an active user, or None."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token),
+                                                ApiToken.revoked_at.is_(None)))
+    if row is None or not row.user.active or row.user.must_change_password:
         return None
-    return row.user
+    return row
+
+
+def needs_touch(row: ApiToken) -> bool:
+    """Whether "last used" is worth a write (at most once a minute per token)."""
+    return row.last_used_at is None or utcnow() - row.last_used_at > timedelta(minutes=1)
+
+
+def touch_token(session: Session, token_id: int) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    """A user's live tokens, newest first."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id,
+                                                       ApiToken.revoked_at.is_(None))
+                                .order_by(ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, user_id: int, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user_id or row.revoked_at is not None:
+        raise AppError("not_found", "没有找到该令牌，可能已被吊销。", 404)
+    row.revoked_at = utcnow()
+    session.flush()
+    return row
+
+
+def revoke_named_token(session: Session, user: User, name: str | None) -> int:
+    """Revoke a user's live tokens called ``name`` (``None``: all of them); how many."""
+    rows = [t for t in tokens_of(session, user.id) if name is None or t.name == name]
+    for row in rows:
+        row.revoked_at = utcnow()
+    session.flush()
+    return len(rows)
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """End every browser session of the user and revoke every API token."""
+    now = utcnow()
+    session.execute(update(UserSession).where(UserSession.user_id == user.id,
+                                              UserSession.ended_at.is_(None)).values(ended_at=now))
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                           ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+
+
+def check_new_password(new: str) -> None:
+    if len(new or "") < MIN_PASSWORD:
+        raise AppError("weak_password", f"新密码至少需要 {MIN_PASSWORD} 个字符。")
 
 
 def change_password(session: Session, user: User, old: str, new: str) -> None:
+    """The user's own change: ends every session and token (the caller signs in anew)."""
     if not check_password(user, old):
         raise AppError("bad_credentials", "原密码不正确。", 400)
-    if len(new or "") < MIN_PASSWORD:
-        raise AppError("weak_password", f"新密码至少需要 {MIN_PASSWORD} 个字符。")
+    check_new_password(new)
+    if new == old:
+        raise AppError("same_password", "新密码不能与原密码相同。")
     user.password_hash = hash_password(new)
+    user.must_change_password = False
+    sign_out_everywhere(session, user)
     session.flush()
+
+
+def reset_password(session: Session, user: User) -> str:
+    """An admin's reset: a one-time password the user must change at the next sign-in."""
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    sign_out_everywhere(session, user)
+    session.flush()
+    return password
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivate (ends every session and token) or reactivate a user."""
+    user.active = active
+    if not active:
+        sign_out_everywhere(session, user)
+    session.flush()
+
+
+ADMIN_ACTIONS = {"deactivate": "停用账号", "activate": "启用账号", "reset": "重置密码",
+                 "unlock": "解除登录锁定", "everywhere": "退出所有会话并吊销令牌"}
+
+
+def require_manager(actor: User, target: User) -> None:
+    """Admins manage users of their school (not other admins); all-schools admins everyone."""
+    if actor.role != Role.ADMIN:
+        raise AppError("forbidden", "只有管理员可以管理用户。", 403)
+    if actor.school_id is not None and (target.school_id != actor.school_id
+                                        or target.role == Role.ADMIN):
+        raise AppError("not_found", "没有找到该用户。", 404)
+
+
+def manage_user(session: Session, actor: User, target: User, action: str) -> str | None:
+    """One admin action on a user; returns the one-time password of a reset."""
+    require_manager(actor, target)
+    if action in ("deactivate", "reset", "everywhere") and target.id == actor.id:
+        raise AppError("self_action", "不能对自己的账号执行此操作，请在“账号”页面操作。")
+    if action == "deactivate":
+        set_active(session, target, False)
+    elif action == "activate":
+        set_active(session, target, True)
+    elif action == "reset":
+        return reset_password(session, target)
+    elif action == "everywhere":
+        sign_out_everywhere(session, target)
+    elif action == "unlock":
+        from .throttle import unlock_user
+
+        unlock_user(session, target.username)
+    else:
+        raise AppError("bad_action", "不支持的操作。")
+    return None

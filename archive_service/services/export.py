@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,20 @@ SUMMARY_COLUMNS: list[Column] = [
     ("五年周期累计", 12, "0.0"), ("周期目标", 9, "0.0"),
 ]
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+AUDIT_COLUMNS: list[tuple[str, int, str | None]] = [("序号", 8, None), ("时间（UTC）", 20, None), ("操作人", 14, None),
+                 ("操作", 12, None), ("成果编号", 9, None), ("地址", 16, None),
+                 ("状态码", 7, None), ("详情", 60, None), ("哈希", 66, None)]
+
+
+def _risky(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + value if _risky(value) else value
 
 
 def year_label(year: str) -> str:
@@ -58,6 +73,9 @@ def _sheet(ws: Worksheet, title: str, columns: list[Column],
     ws.append([c[0] for c in columns])
     for row in rows:
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
     for index, (_, width, fmt) in enumerate(columns, start=1):
         letter = get_column_letter(index)
         ws.column_dimensions[letter].width = width
@@ -99,5 +117,19 @@ def register_csv(registers: list[dict[str, Any]]) -> str:
     writer.writerow(["学年"] + [c[0] for c in ITEM_COLUMNS])
     for reg in registers:
         for row in item_rows(reg):
-            writer.writerow([year_label(reg["year"])] + row)
+            writer.writerow([csv_safe(v) for v in [year_label(reg["year"])] + row])
+    return out.getvalue()
+
+
+def audit_xlsx(rows: list[Any]) -> bytes:
+    """The audit log as a workbook (rows are AuditRecord-like objects)."""
+    from .audit import ACTION_NAMES
+
+    wb = Workbook()
+    _sheet(wb.active, "审计日志", AUDIT_COLUMNS, ([
+        r.id, r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.actor or "（未登录）",
+        ACTION_NAMES.get(r.action, r.action), r.item_id, r.address, r.status,
+        json.dumps(r.details, ensure_ascii=False, sort_keys=True), r.hash] for r in rows))
+    out = io.BytesIO()
+    wb.save(out)
     return out.getvalue()

@@ -47,5 +47,6 @@ def initialise(engine: Engine, uow: UnitOfWork, settings: Settings,
         if session.scalar(select(func.count()).select_from(User)):
             return None
         password = generate_password()
-        add_user(session, username="admin", name="系统管理员", role=Role.ADMIN, password=password)
+        add_user(session, username="admin", name="系统管理员", role=Role.ADMIN, password=password,
+                 must_change_password=True)  # the printed password works once
         return password

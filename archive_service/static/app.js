@@ -10,3 +10,14 @@
   kind.addEventListener("change", sync);
   sync();
 })();
+
+// Forms that ask before submitting, selects that submit on change (no inline handlers: the
+// Content-Security-Policy forbids them).
+document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+  form.addEventListener("submit", function (event) {
+    if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+  });
+});
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  select.addEventListener("change", function () { select.form.submit(); });
+});

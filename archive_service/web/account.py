@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask import session as flask_session
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from ..db import db
@@ -14,7 +15,7 @@ from ..models import School, User
 from ..services import accounts
 from ..services.scope import all_schools
 from ..vocabulary import Role
-from .auth import me, roles_required
+from .auth import begin_session, me, roles_required
 
 bp = Blueprint("account", __name__)
 
@@ -25,33 +26,96 @@ def settings() -> Any:
     token = None
     if request.method == "POST":
         try:
-            with db.transaction() as session:
-                user = session.get(User, me().id)
-                assert user is not None
-                if request.form.get("action") == "token":
-                    token = accounts.issue_token(session, user)
-                else:
-                    accounts.change_password(session, user, request.form.get("old", ""),
-                                             request.form.get("new", ""))
-                    flash("密码已修改。", "info")
+            token = _account_action(request.form.get("action", "password"))
         except AppError as exc:
             flash(exc.message, "error")
-    return render_template("account/settings.html", token=token)
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+    return render_template("account/settings.html", token=token,
+                           tokens=accounts.tokens_of(db.session, me().id))
+
+
+def _account_action(action: str) -> str | None:
+    """One change on the signed-in user's own account; returns a new token to show once."""
+    form = request.form
+    if me().must_change_password and action != "password":
+        raise AppError("password_change_required", "请先修改一次性密码。")
+    if action == "token":
+        with db.transaction() as session:
+            user = session.get(User, me().id)
+            assert user is not None
+            return accounts.issue_token(session, user, form.get("name", ""))
+    if action == "revoke":
+        with db.transaction() as session:
+            accounts.revoke_token(session, me().id, _form_id("token_id"))
+        flash("令牌已吊销。", "info")
+    elif action == "everywhere":
+        with db.transaction() as session:
+            user = session.get(User, me().id)
+            assert user is not None
+            accounts.sign_out_everywhere(session, user)
+        logout_user()
+        flask_session.clear()
+        flash("已在所有设备上退出登录，所有 API 令牌已吊销。", "info")
+    else:
+        with db.transaction() as session:
+            user = session.get(User, me().id)
+            assert user is not None
+            accounts.change_password(session, user, form.get("old", ""), form.get("new", ""))
+        begin_session(user)  # the other sessions and every token have ended
+        flash("密码已修改。其他设备上的登录和所有 API 令牌已失效。", "info")
+    return None
+
+
+def _form_id(name: str) -> int:
+    raw = request.form.get(name, "")
+    if not raw.isdigit() or len(raw) > 9:
+        raise AppError("bad_request", "请求有误：缺少编号，请刷新页面后重试。")
+    return int(raw)
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def users() -> Any:
-    created = None
-    if request.method == "POST":
-        created = _add_user()
+    return _users_page(_add_user() if request.method == "POST" else None)
+
+
+def _users_page(created: dict[str, str] | None) -> Any:
     query = select(User).order_by(User.school_id, User.role, User.name)
     schools = select(School).order_by(School.name)
     if not all_schools(me()):
         query = query.where(User.school_id == me().school_id)
         schools = schools.where(School.id == me().school_id)
-    return render_template("admin/users.html", users=db.session.scalars(query).all(),
-                           schools=db.session.scalars(schools).all(), created=created)
+    rows = db.session.scalars(query).all()
+    return render_template("admin/users.html", users=rows,
+                           schools=db.session.scalars(schools).all(), created=created,
+                           tokens={u.id: accounts.tokens_of(db.session, u.id) for u in rows},
+                           actions=accounts.ADMIN_ACTIONS)
+
+
+@bp.post("/admin/users/<int:user_id>/manage")
+@roles_required(Role.ADMIN)
+def manage(user_id: int) -> Any:
+    action = request.form.get("action", "")
+    created = None
+    try:
+        with db.transaction() as session:
+            target = session.get(User, user_id)
+            if target is None:
+                raise AppError("not_found", "没有找到该用户。", 404)
+            if action == "revoke":
+                accounts.require_manager(me(), target)
+                accounts.revoke_token(session, target.id, _form_id("token_id"))
+            else:
+                password = accounts.manage_user(session, me(), target, action)
+                if password:
+                    created = {"username": target.username, "password": password}
+        flash(f"已完成：{accounts.ADMIN_ACTIONS.get(action, '吊销令牌')}。", "info")
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    return _users_page(created)  # a one-time password is shown once, never kept in a cookie
 
 
 def _add_user() -> dict[str, str] | None:
@@ -65,7 +129,7 @@ def _add_user() -> dict[str, str] | None:
             user = accounts.add_user(session, username=form.get("username", ""),
                                      name=form.get("name", ""), role=role, password=password,
                                      school=school, staff_no=form.get("staff_no", ""),
-                                     subject=form.get("subject", ""))
+                                     subject=form.get("subject", ""), must_change_password=True)
             result = {"username": user.username, "password": password}
     except AppError as exc:
         flash(exc.message, "error")

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import db
-from ..errors import Forbidden
+from ..errors import AppError, Forbidden
 from ..models import User
-from ..services.accounts import authenticate
+from ..services import audit, sessions
+from ..services.login import sign_in
+from ..services.throttle import TooManyAttempts
 from ..vocabulary import Role
 
 bp = Blueprint("auth", __name__)
@@ -50,25 +54,55 @@ def index() -> Any:
     return redirect(url_for(_home_for(me())))
 
 
+def safe_target(target: str) -> str | None:
+    """``target`` if it is a same-site relative path, else None (no open redirect)."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def begin_session(user: User) -> None:
+    """Sign ``user`` in with a fresh server-side session."""
+    with db.transaction() as session:
+        key = sessions.start(session, user, request.remote_addr or "")
+    flask_session.clear()
+    login_user(user)
+    flask_session["sk"] = key
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST":
-        user = authenticate(db.session, request.form.get("username", ""),
-                            request.form.get("password", ""))
-        if user is None:
-            flash("用户名或密码不正确。", "error")
-            return render_template("auth/login.html"), 401
-        login_user(user)
-        target = request.args.get("next", "")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for(_home_for(user))
-        return redirect(target)
+        try:
+            user = sign_in(db.transaction, request.form.get("username", ""),
+                           request.form.get("password", ""), request.remote_addr or "", "web")
+        except TooManyAttempts as exc:
+            flash(exc.message, "error")
+            response = make_response(render_template("auth/login.html"), 429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except AppError as exc:
+            flash(exc.message, "error")
+            return render_template("auth/login.html"), exc.status
+        begin_session(user)
+        if user.must_change_password:
+            return redirect(url_for("account.settings"))
+        return redirect(safe_target(request.args.get("next", "")) or url_for(_home_for(user)))
     return render_template("auth/login.html")
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
+    key = flask_session.get("sk", "")
+    with db.transaction() as session:
+        sessions.end(session, key)
+        audit.record(session, audit.Entry("logout", actor_id=me().id, actor=me().username,
+                                          address=request.remote_addr or ""))
     logout_user()
+    flask_session.clear()
     flash("已退出登录。", "info")
     return redirect(url_for("auth.login"))

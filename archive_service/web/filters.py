@@ -21,6 +21,13 @@ NUMBER_LABELS = {
 }
 
 
+def iso_utc(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 with its zone, for the API."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).isoformat(timespec="seconds")
+
+
 def register_filters(app: Flask) -> None:
     zone = ZoneInfo(app.config.get("TIMEZONE", "Asia/Shanghai"))
 

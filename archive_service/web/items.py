@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from ..db import db
 from ..errors import AppError
 from ..extensions import archive
 from ..models import Attachment, Item
-from ..services import evidence, review
+from ..services import audit, evidence, review
 from ..services import items as item_service
 from ..services.scope import visible_item
 from ..services.views import attachments, one_item_dict, versions
@@ -37,7 +37,10 @@ def detail(item_id: int) -> Any:
         attachments=attachments(db.session, item), history=review.history(db.session, item),
         kinds=KIND_NAMES, levels=LEVEL_NAMES, purposes=evidence.PURPOSES, may_review=may_review,
         needs_selection=item.kind in settings.rules.selection_required,
-        is_owner=item.owner_id == me().id, uploaded=request.args.get("uploaded"))
+        is_owner=item.owner_id == me().id, uploaded=request.args.get("uploaded"),
+        trail=audit.item_trail(db.session, item.id)
+        if item.owner_id == me().id or me().role == Role.ADMIN else None,
+        audit_actions=audit.ACTION_NAMES)
 
 
 @bp.get("/<int:item_id>/original")
@@ -61,6 +64,7 @@ def attachment(attachment_id: int) -> Any:
     if att is None:
         raise AppError("not_found", "没有找到该证明材料。", 404)
     visible_item(db.session, me(), att.item_id)
+    g.audit_item_id = att.item_id
     return file_response(att.object_key, att.original_filename, att.mime, att.size)
 
 

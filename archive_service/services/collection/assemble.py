@@ -13,6 +13,7 @@ from pypdf.annotations import Link
 from ...errors import AppError
 from ...vocabulary import KIND_NAMES
 from .draw import MARGIN, PAGE_W, PT_PER_MM
+from .inert import strip_active
 from .model import CollectionItem, CollectionResult, Part
 from .pages import FrontLayout
 from .stamp import stamp_numbers
@@ -43,6 +44,7 @@ def assemble(parts: list[Part], generated: Path, layout: FrontLayout, out: Path)
     for page_index, y, height, item_id in layout.links:
         target = next(p.start for p in parts if p.item_id == item_id)
         writer.add_annotation(page_index, _link(writer, page_index, y, height, target - 1))
+    strip_active(writer)  # no JavaScript, automatic actions or embedded files from any part
     writer.page_mode = "/UseOutlines"
     writer.add_metadata({"/Title": layout.title, "/Creator": "校本研修档案（装订成册）"})
     with out.open("wb") as handle:

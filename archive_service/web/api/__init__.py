@@ -11,7 +11,7 @@ from flask import Blueprint, g, request
 from ...db import db
 from ...errors import AppError
 from ...models import User
-from ...services.accounts import user_for_token
+from ...services.accounts import needs_touch, token_for, touch_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,10 +29,13 @@ def token_required(view: F) -> F:
         if scheme.lower() != "bearer" or not token.strip():
             raise AppError("unauthorized", "缺少访问令牌：请在请求头中加入 Authorization: Bearer <令牌>。",
                            401)
-        user = user_for_token(db.session, token.strip())
-        if user is None:
-            raise AppError("unauthorized", "访问令牌无效或已停用，请重新申请令牌。", 401)
-        g.api_user = user
+        row = token_for(db.session, token.strip())
+        if row is None:
+            raise AppError("unauthorized", "访问令牌无效、已吊销或账号已停用，请重新申请令牌。", 401)
+        if needs_touch(row):
+            with db.transaction() as session:
+                touch_token(session, row.id)
+        g.api_user, g.api_token_id = row.user, row.id
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

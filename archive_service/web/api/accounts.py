@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from sqlalchemy import select
 
 from ...db import db
 from ...errors import AppError, Forbidden
-from ...models import School, User
-from ...services import accounts
+from ...models import ApiToken, School, User
+from ...services import accounts, audit
+from ...services.login import sign_in
 from ...services.scope import all_schools, require_admin
+from ...services.throttle import TooManyAttempts
 from ...vocabulary import Role
+from ..filters import iso_utc
 from . import actor, bp, json_body, token_required
 
 
@@ -22,16 +25,43 @@ def user_dict(user: User) -> dict[str, Any]:
             "staff_no": user.staff_no, "subject": user.subject, "active": user.active}
 
 
+def token_dict(row: ApiToken) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "created_at": iso_utc(row.created_at),
+            "last_used_at": iso_utc(row.last_used_at)}
+
+
 @bp.post("/tokens")
 def create_token() -> Any:
     data = json_body()
+    try:
+        user = sign_in(db.transaction, str(data.get("username", "")),
+                       str(data.get("password", "")), request.remote_addr or "", "api")
+    except TooManyAttempts as exc:
+        response = jsonify(exc.to_dict())
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response, 429
+    if user.must_change_password:
+        raise AppError("password_change_required",
+                       "当前密码是一次性密码：请先在网页上登录并修改密码，再申请令牌。", 403)
     with db.transaction() as session:
-        user = accounts.authenticate(session, str(data.get("username", "")),
-                                     str(data.get("password", "")))
-        if user is None:
-            raise AppError("bad_credentials", "用户名或密码不正确。", 401)
-        token = accounts.issue_token(session, user)
+        token = accounts.issue_token(session, user, str(data.get("name") or ""))
+        audit.record(session, audit.Entry("token_create", user.id, user.username,
+                                          address=request.remote_addr or "", status=201))
     return jsonify({"token": token, "user": {"username": user.username, "role": user.role}}), 201
+
+
+@bp.get("/tokens")
+@token_required
+def list_tokens() -> Any:
+    return jsonify([token_dict(t) for t in accounts.tokens_of(db.session, actor().id)])
+
+
+@bp.delete("/tokens/<int:token_id>")
+@token_required
+def revoke_token(token_id: int) -> Any:
+    with db.transaction() as session:
+        accounts.revoke_token(session, actor().id, token_id)
+    return "", 204
 
 
 @bp.get("/me")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from sqlalchemy import select
 
 from ...db import db
@@ -186,6 +186,7 @@ def get_attachment(attachment_id: int) -> Any:
     if att is None:
         raise AppError("not_found", "没有找到该证明材料。", 404)
     visible_item(db.session, actor(), att.item_id)
+    g.audit_item_id = att.item_id
     return file_response(att.object_key, att.original_filename, att.mime, att.size)
 
 
