@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -13,10 +13,18 @@ from ..db import UnitOfWork
 from ..errors import AppError, Forbidden
 from ..models import Attachment, AuditEvent, IndexOutbox, Item, Recognition, User
 from ..vocabulary import Action, Kind, Role
-from .metadata import validate_recognition
+from .metadata import RecognitionInput, validate_recognition
 from .scope import can_see_teacher
 from .staging import StagedFile
 from .stored import store_then_commit
+
+
+class EvidenceAdded(TypedDict):
+    """What ``add_evidence`` stored: the ids of the new rows (None when not given)."""
+
+    recognition_id: int | None
+    attachment_id: int | None
+
 
 EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
                   b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -52,7 +60,7 @@ def _attach(session: Session, item: Item, staged: StagedFile, key: str, mime: st
 
 def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
                  recognition: dict[str, Any] | None, staged: StagedFile | None,
-                 purpose: str = "certificate") -> dict[str, int | None]:
+                 purpose: str = "certificate") -> EvidenceAdded:
     """Add a recognition and/or an evidence file in one transaction (a workflow: the file is
     stored before the commit)."""
     try:
@@ -65,7 +73,7 @@ def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
             staged.discard()
         raise
 
-    def write(session: Session, key: str | None) -> dict[str, int | None]:
+    def write(session: Session, key: str | None) -> EvidenceAdded:
         item = session.get(Item, item_id)
         if item is None or item.deleted_at is not None:
             raise AppError("not_found", "没有找到该成果。", 404)
@@ -81,7 +89,7 @@ def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
     return store_then_commit(uow, store, staged, mime, write, prefix="evidence")
 
 
-def _record(session: Session, actor: User, item: Item, rec: dict[str, Any] | None,
+def _record(session: Session, actor: User, item: Item, rec: RecognitionInput | None,
             att: Attachment | None, purpose: str) -> int | None:
     rec_id = None
     if rec is not None:
@@ -94,7 +102,7 @@ def _record(session: Session, actor: User, item: Item, rec: dict[str, Any] | Non
         session.flush()
         rec_id = row.id
         session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.ADD_RECOGNITION,
-                               details=rec))
+                               details=dict(rec)))
     if att is not None:
         if purpose == "approval" and item.kind == Kind.RESEARCH_PROJECT:
             item.details = {**item.details, "has_approval_document": True}

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from ..errors import AppError
 from ..vocabulary import AWARD_LEVELS, PROJECT_LEVELS, PROJECT_ROLES, PUBLICATION_LEVELS, Kind, RecognitionType
+
+
+class RecognitionInput(TypedDict):
+    """A validated paper recognition, as the form or the API gave it."""
+
+    type: str  # RecognitionType
+    level: str  # Level
+    grade: int | None  # awards: 1, 2, 3
+    date: str  # ISO date
 
 
 def bad(field: str, message: str) -> AppError:
@@ -67,7 +76,7 @@ def _choice(meta: dict[str, Any], key: str, label: str, choices: tuple[str, ...]
         raise bad(label, f"只能是 {' / '.join(choices)} 之一。")
 
 
-def validate_recognition(raw: Any, index: int = 0) -> dict[str, Any]:
+def validate_recognition(raw: Any, index: int = 0) -> RecognitionInput:
     """One paper recognition: award (level + grade) or publication (level)."""
     label = f"第 {index + 1} 项获奖/发表"
     if not isinstance(raw, dict):

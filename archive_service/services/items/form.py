@@ -11,7 +11,7 @@ from ...extract import Extraction, ExtractionError, extract
 from ...rules import minhash
 from ...vocabulary import KIND_NAMES, Kind
 from ..counting import measure
-from ..metadata import parse_date, parse_metadata, validate_metadata
+from ..metadata import RecognitionInput, parse_date, parse_metadata, validate_metadata
 from ..settings import Settings
 from ..staging import StagedFile
 
@@ -33,7 +33,7 @@ class Prepared:
     form: ItemForm
     completed: date
     details: dict[str, Any]
-    recognitions: list[dict[str, Any]]
+    recognitions: list[RecognitionInput]
     staged: StagedFile
     extraction: Extraction
     char_count: int
@@ -42,7 +42,7 @@ class Prepared:
 
 
 def validate_form(form: ItemForm, today: date | None = None
-                  ) -> tuple[date, dict[str, Any], list[dict[str, Any]]]:
+                  ) -> tuple[date, dict[str, Any], list[RecognitionInput]]:
     if form.kind not in KIND_NAMES:
         kinds = "、".join(f"{k}（{v}）" for k, v in KIND_NAMES.items())
         raise AppError("invalid_kind", f"成果类型「{form.kind}」不存在，可选：{kinds}。")
@@ -57,7 +57,8 @@ def validate_form(form: ItemForm, today: date | None = None
         raise AppError("invalid_date", "完成日期不能晚于今天。")
     form.subtype = (form.subtype or "").strip()[:40]
     details = validate_metadata(form.kind, parse_metadata(form.metadata))
-    recognitions = details.pop("recognitions", []) if form.kind == Kind.PAPER else []
+    recognitions: list[RecognitionInput] = \
+        details.pop("recognitions", []) if form.kind == Kind.PAPER else []
     return completed, details, recognitions
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from ...errors import AppError, Forbidden
 from ...models import AuditEvent, IndexOutbox, Item, ItemVersion, Recognition, User, utcnow
 from ...vocabulary import Action, Role
 from ..copies import find_copy
+from ..metadata import RecognitionInput
 from ..review import set_preference
 from ..settings import Settings
 from ..staging import StagedFile
@@ -41,7 +41,7 @@ def _new_version(session: Session, item: Item, prepared: Prepared, key: str, act
     )
 
 
-def _record_recognitions(item: Item, recognitions: list[dict[str, Any]]) -> None:
+def _record_recognitions(item: Item, recognitions: list[RecognitionInput]) -> None:
     for rec in recognitions:
         item.recognitions.append(Recognition(
             type=rec["type"], level=rec["level"], grade=rec["grade"],
