@@ -5,6 +5,8 @@ Every decision is written to the audit trail the teacher can read.
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -82,10 +84,22 @@ def set_preference(session: Session, settings: Settings, actor: User, item: Item
     session.flush()
 
 
-def history(session: Session, item: Item) -> list[dict[str, object]]:
+class HistoryEntry(TypedDict):
+    """One audit event of an item, as the teacher and the reviewers read it."""
+
+    action: str  # vocabulary.Action
+    action_name: str
+    actor: str
+    actor_role: str
+    reason: str
+    at: str  # ISO time, UTC
+    details: dict[str, Any]
+
+
+def history(session: Session, item: Item) -> list[HistoryEntry]:
     events = session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id)
                              .order_by(AuditEvent.id))
-    return [{"action": e.action, "action_name": ACTION_NAMES.get(e.action, e.action),
-             "actor": e.actor.name, "actor_role": e.actor.role, "reason": e.reason,
-             "at": e.created_at.isoformat(timespec="seconds"), "details": e.details}
+    return [HistoryEntry(action=e.action, action_name=ACTION_NAMES.get(e.action, e.action),
+                         actor=e.actor.name, actor_role=e.actor.role, reason=e.reason,
+                         at=e.created_at.isoformat(timespec="seconds"), details=e.details)
             for e in events]
