@@ -1,9 +1,9 @@
 """The one vocabulary: every code the database, the API and the rules file use, with its Chinese name.
 
 Kinds of item, recognition levels, research-project levels and roles, user roles, the engine's
-decision codes and the audit trail's actions are defined here once.  The codes are ``StrEnum``s,
-so a member equals its stored string (``Role.TEACHER == "teacher"``).  Pure Python: ``rules/``
-imports it, so it must never import Flask, SQLAlchemy or anything outside the standard library.
+decision codes, the item history's actions and the audit log's actions are defined here once.
+The codes are ``StrEnum``s, so a member equals its stored string (``Role.TEACHER == "teacher"``).
+Pure Python: ``rules/`` imports it, so it must never import anything outside the standard library.
 Templates reach the names through the Jinja globals ``web/filters.py`` registers.
 
 The Chinese names follow the regulation (白湾子镇学校校本研修制度 第19条, see
@@ -153,4 +153,45 @@ ACTION_NAMES: dict[str, str] = {
     Action.RETURN: "退回", Action.DELETE: "删除", Action.CONFIRM_COUNT: "确认字数",
     Action.PREFER: "设为希望计入", Action.ADD_RECOGNITION: "添加获奖/发表",
     Action.ADD_ATTACHMENT: "添加证明材料",
+}
+
+
+class LogAction(StrEnum):
+    """What a line of the hash-chained audit log (``services/audit.py``) records."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_THROTTLED = "login_throttled"
+    LOGOUT = "logout"
+    TOKEN_CREATE = "token_create"
+    TOKEN_REVOKE = "token_revoke"
+    PASSWORD_CHANGE = "password_change"
+    PASSWORD_RESET = "password_reset"
+    USER_DEACTIVATE = "user_deactivate"
+    USER_ACTIVATE = "user_activate"
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
+    UNLOCK = "unlock"
+    USER_ADD = "user_add"
+    SCHOOL_ADD = "school_add"
+    UPLOAD = "upload"
+    EDIT = "edit"
+    DELETE = "delete"
+    RESTORE = "restore"
+    DOWNLOAD = "download"
+    EXPORT = "export"
+    REVIEW = "review"
+    DENIED = "denied"
+    CHANGE = "change"
+
+
+LOG_ACTION_NAMES: dict[str, str] = {
+    LogAction.LOGIN: "登录", LogAction.LOGIN_FAILED: "登录失败", LogAction.LOGIN_THROTTLED: "登录被限制",
+    LogAction.LOGOUT: "退出登录", LogAction.TOKEN_CREATE: "生成令牌", LogAction.TOKEN_REVOKE: "吊销令牌",
+    LogAction.PASSWORD_CHANGE: "修改密码", LogAction.PASSWORD_RESET: "重置密码",
+    LogAction.USER_DEACTIVATE: "停用账号", LogAction.USER_ACTIVATE: "启用账号",
+    LogAction.SIGN_OUT_EVERYWHERE: "退出所有会话", LogAction.UNLOCK: "解除登录锁定",
+    LogAction.USER_ADD: "添加用户", LogAction.SCHOOL_ADD: "添加学校", LogAction.UPLOAD: "上传",
+    LogAction.EDIT: "修改", LogAction.DELETE: "删除", LogAction.RESTORE: "恢复",
+    LogAction.DOWNLOAD: "下载", LogAction.EXPORT: "导出", LogAction.REVIEW: "筛选/核定",
+    LogAction.DENIED: "拒绝访问", LogAction.CHANGE: "其他修改",
 }

@@ -17,19 +17,11 @@ from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from ..models import AuditRecord, Item, User, utcnow
-from ..vocabulary import Role
+from ..vocabulary import LOG_ACTION_NAMES, Role
 from .scope import item_filter
 
 GENESIS = "0" * 64
-ACTION_NAMES = {
-    "login": "登录", "login_failed": "登录失败", "login_throttled": "登录被限制", "logout": "退出登录",
-    "token_create": "生成令牌", "token_revoke": "吊销令牌", "password_change": "修改密码",
-    "password_reset": "重置密码", "user_deactivate": "停用账号", "user_activate": "启用账号",
-    "sign_out_everywhere": "退出所有会话", "unlock": "解除登录锁定", "user_add": "添加用户",
-    "school_add": "添加学校", "upload": "上传", "edit": "修改", "delete": "删除", "restore": "恢复",
-    "download": "下载", "export": "导出", "review": "筛选/核定", "denied": "拒绝访问",
-    "change": "其他修改",
-}
+ACTION_NAMES = LOG_ACTION_NAMES  # the log's actions and their Chinese names (vocabulary.py)
 
 
 @dataclass(frozen=True)
