@@ -134,6 +134,21 @@ DECISION_BADGES: dict[str, str] = {
 }
 
 
+class Selection(StrEnum):
+    """Where an item stands in the school's selection (学校筛选)."""
+
+    PENDING = "pending"
+    SELECTED = "selected"
+    NEW_VERSION_PENDING = "new_version_pending"  # the selected version stays; a newer one waits
+    RETURNED = "returned"
+
+
+SELECTION_NAMES: dict[str, str] = {
+    Selection.PENDING: "未筛选", Selection.SELECTED: "已入册", Selection.RETURNED: "已退回",
+    Selection.NEW_VERSION_PENDING: "旧版本已入册，新版本待重新筛选",
+}
+
+
 class Action(StrEnum):
     """What an audit event records."""
 

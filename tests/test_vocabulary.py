@@ -53,6 +53,7 @@ def test_every_code_and_role_has_its_chinese_labels() -> None:
     assert set(vocabulary.ROLE_NAMES) == set(Role)
     assert set(vocabulary.ACTION_NAMES) == set(vocabulary.Action)
     assert set(vocabulary.LOG_ACTION_NAMES) == set(vocabulary.LogAction)
+    assert set(vocabulary.SELECTION_NAMES) == set(vocabulary.Selection)
     assert list(PROJECT_LEVELS) == [lv for lv in LEVELS if lv in PROJECT_LEVELS]  # lowest first
     assert Role.ADMIN == "admin" and f"{Role.TEACHER}" == "teacher"
 

@@ -15,6 +15,7 @@ from ..rules.charcount import (
     part_counts,
     recorded_comparison,
 )
+from .shapes import CountInfo, CountPart
 
 
 def measure(extraction: Extraction, rules: Rules) -> tuple[int, dict[str, Any]]:
@@ -31,13 +32,13 @@ def recount(text: str, segments: Segments | None, rules: Rules) -> tuple[int, di
 
 
 def describe(detail: dict[str, Any] | None, char_count: int, confirmed: bool,
-             rules: Rules) -> dict[str, Any]:
+             rules: Rules) -> CountInfo:
     """What the item page and the API show about a version's count."""
     detail = detail or {}
     parts = detail.get("parts")
     recorded = detail.get("recorded")
     return {
-        "count_parts": [{"part": p, "name": PART_NAMES.get(p, p), "count": n}
+        "count_parts": [CountPart(part=p, name=PART_NAMES.get(p, p), count=n)
                         for p, n in parts.items()] if parts else None,
         # only when there is more than the body to explain, and the count is not a reviewer's
         "count_explanation": explain_count(parts, rules.count_notes_and_textboxes)

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, KINDS
+from .shapes import Register
 
 Column = tuple[str, int, str | None]  # (header, width, number format)
 ITEM_COLUMNS: list[Column] = [
@@ -48,17 +49,18 @@ def year_label(year: str) -> str:
     return year.replace("-", "—") + "学年"
 
 
-def item_rows(register: dict[str, Any]) -> Iterator[list[Any]]:
+def item_rows(register: Register) -> Iterator[list[Any]]:
     for teacher in register["teachers"]:
         for item in teacher["items"]:
-            decision = item["decision"] or {}
+            decision = item["decision"]
+            verdict = (DECISION_NAMES.get(decision["code"], ""), decision["hours"],
+                       decision["reason"]) if decision else ("", 0, "")
             yield [teacher["school"] or "", teacher["name"], teacher["staff_no"],
                    teacher["subject"], KIND_NAMES.get(item["kind"], item["kind"]), item["title"],
-                   item["char_count"], DECISION_NAMES.get(str(decision.get("code")), ""),
-                   decision.get("hours", 0), decision.get("reason", "")]
+                   item["char_count"], *verdict]
 
 
-def summary_rows(register: dict[str, Any]) -> Iterator[list[Any]]:
+def summary_rows(register: Register) -> Iterator[list[Any]]:
     for t in register["teachers"]:
         yield ([year_label(register["year"]), t["school"] or "", t["name"], t["staff_no"],
                 t["subject"]]
@@ -97,7 +99,7 @@ def _sheet(ws: Worksheet, title: str, columns: list[Column],
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
-def register_xlsx(registers: list[dict[str, Any]]) -> bytes:
+def register_xlsx(registers: list[Register]) -> bytes:
     """A workbook: 教师汇总 first, then one sheet of items per academic year."""
     wb = Workbook()
     _sheet(wb.active, "教师汇总", SUMMARY_COLUMNS,
@@ -109,7 +111,7 @@ def register_xlsx(registers: list[dict[str, Any]]) -> bytes:
     return out.getvalue()
 
 
-def register_csv(registers: list[dict[str, Any]]) -> str:
+def register_csv(registers: list[Register]) -> str:
     """Items of every year, UTF-8 with BOM so Excel/WPS open it with the right encoding."""
     out = io.StringIO()
     out.write("\ufeff")

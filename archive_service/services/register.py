@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from ..models import Item, ItemVersion, Recognition, School, User
 from ..rules import Decision, ItemFacts, TeacherRegister, cycle_years, decide_teacher
 from ..rules import Recognition as RecognitionFact
-from ..vocabulary import Code, Role
+from ..vocabulary import Code, Role, Selection
 from .copies import live_items
 from .settings import Settings
+from .shapes import DecisionDict, Register, RegisterItem, RegisterTeacher
 
 ITEMS = Item.__table__.c
 CURRENT = ItemVersion.__table__.alias("cur")
@@ -141,13 +142,13 @@ def decide(session: Session, settings: Settings, owners: Select[Any]) -> dict[in
         return {owner: decide_teacher(items, settings.rules) for owner, items in facts.items()}
 
 
-def decision_dict(decision: Decision | None) -> dict[str, Any] | None:
+def decision_dict(decision: Decision | None) -> DecisionDict | None:
     """A decision as JSON-ready data (built by hand: ``asdict`` deep-copies, slowly)."""
     if decision is None:
         return None
-    return {"year": decision.year, "code": decision.code, "hours": decision.hours,
-            "reason": decision.reason, "rule": decision.rule,
-            "numbers": dict(decision.numbers), "related_item_id": decision.related_item_id}
+    return DecisionDict(year=decision.year, code=decision.code, hours=decision.hours,
+                        reason=decision.reason, rule=decision.rule, numbers=dict(decision.numbers),
+                        related_item_id=decision.related_item_id)
 
 
 def item_decision(register: TeacherRegister | None, item_id: int, own_year: str) -> Decision | None:
@@ -178,7 +179,7 @@ def teachers_query(school_id: int | None, teacher: str | None, subject: str | No
 
 
 def build_register(session: Session, settings: Settings, year: str, teachers: Select[Any]
-                   ) -> dict[str, Any]:
+                   ) -> Register:
     """The register for one academic year, in the API's shape."""
     with gc_paused:
         facts, rows = load_facts(session, teachers.with_only_columns(User.id))
@@ -192,47 +193,47 @@ def build_register(session: Session, settings: Settings, year: str, teachers: Se
             .order_by(User.school_id, User.name, User.id))
         out = [_teacher_entry(person, registers.get(person[0]), rows, year, cycle, settings)
                for person in people]
-    return {"year": year, "target_hours": rules.annual_target_hours,
-            "cycle_target_hours": rules.cycle_target_hours, "teachers": out}
+    return Register(year=year, target_hours=rules.annual_target_hours,
+                    cycle_target_hours=rules.cycle_target_hours, teachers=out)
 
 
 def _teacher_entry(person: Any, register: TeacherRegister | None, rows: dict[int, ItemRow],
-                   year: str, cycle: tuple[str, ...], settings: Settings) -> dict[str, Any]:
+                   year: str, cycle: tuple[str, ...], settings: Settings) -> RegisterTeacher:
     user_id, username, name, school, staff_no, subject = person
     rules = settings.rules
     result = register.years.get(year) if register else None
     total = result.total_hours if result else 0.0
-    return {
-        "id": user_id, "username": username, "name": name, "school": school,
-        "staff_no": staff_no, "subject": subject,
-        "total_hours": total,
-        "hours_by_kind": dict(result.hours_by_kind) if result else {},
-        "target_hours": rules.annual_target_hours,
-        "target_met": total >= rules.annual_target_hours,
-        "cycle_hours": register.cycle_hours(year, cycle) if register else 0.0,
-        "cycle_target_hours": rules.cycle_target_hours,
-        "cycle_years": list(cycle),
-        "items": [_register_item(d, rows[d.item_id]) for d in (result.decisions if result else ())],
-    }
+    return RegisterTeacher(
+        id=user_id, username=username, name=name, school=school, staff_no=staff_no,
+        subject=subject, total_hours=total,
+        hours_by_kind=dict(result.hours_by_kind) if result else {},
+        target_hours=rules.annual_target_hours,
+        target_met=total >= rules.annual_target_hours,
+        cycle_hours=register.cycle_hours(year, cycle) if register else 0.0,
+        cycle_target_hours=rules.cycle_target_hours,
+        cycle_years=list(cycle),
+        items=[_register_item(d, rows[d.item_id]) for d in (result.decisions if result else ())],
+    )
 
 
-def _register_item(decision: Decision, row: ItemRow) -> dict[str, Any]:
-    return {
-        "id": decision.item_id, "kind": row.kind, "title": row.title,
-        "academic_year": row.academic_year, "char_count": row.char_count,
-        "selection": selection_state(row.selected_version_id, row.current_version_id,
-                                     row.return_reason),
-        "teacher_preferred": bool(row.teacher_preferred),
-        "decision": decision_dict(decision),
-    }
+def _register_item(decision: Decision, row: ItemRow) -> RegisterItem:
+    return RegisterItem(
+        id=decision.item_id, kind=row.kind, title=row.title, academic_year=row.academic_year,
+        char_count=row.char_count,
+        selection=selection_state(row.selected_version_id, row.current_version_id,
+                                  row.return_reason),
+        teacher_preferred=bool(row.teacher_preferred),
+        decision=decision_dict(decision),
+    )
 
 
-def selection_state(selected_id: int | None, current_id: int | None, returned: str | None) -> str:
+def selection_state(selected_id: int | None, current_id: int | None, returned: str | None
+                    ) -> Selection:
     if returned:
-        return "returned"
+        return Selection.RETURNED
     if selected_id is None:
-        return "pending"
-    return "selected" if selected_id == current_id else "new_version_pending"
+        return Selection.PENDING
+    return Selection.SELECTED if selected_id == current_id else Selection.NEW_VERSION_PENDING
 
 
 def current_year(settings: Settings) -> str:

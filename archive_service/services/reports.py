@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from .accounts import find_school
 from .register import build_register, current_year, teachers_query
 from .scope import all_schools, item_filter
 from .settings import Settings
+from .shapes import Register
 
 
 @dataclass
@@ -34,7 +34,7 @@ def check_year(year: str) -> str:
 
 
 def register_for(session: Session, settings: Settings, actor: User, req: RegisterRequest
-                 ) -> dict[str, Any]:
+                 ) -> Register:
     """The register the actor may see; teachers see only themselves."""
     year = check_year(req.year) if req.year else current_year(settings)
     school_id = None

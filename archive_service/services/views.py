@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +11,7 @@ from ..vocabulary import Kind
 from .counting import describe
 from .register import decide, decision_dict, item_decision, selection_state
 from .settings import Settings
+from .shapes import ItemDict, OwnerDict
 
 
 def registers_for(session: Session, settings: Settings, owner_ids: set[int]
@@ -22,7 +21,7 @@ def registers_for(session: Session, settings: Settings, owner_ids: set[int]
     return decide(session, settings, select(User.id).where(User.id.in_(owner_ids)))
 
 
-def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> dict[str, Any]:
+def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> ItemDict:
     version = item.current_version
     if version is None:  # insert_item sets it in the transaction that creates the item
         raise LookupError(f"item {item.id} has no current version")
@@ -35,8 +34,8 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> dic
         ]
     return {
         "id": item.id, "kind": item.kind, "subtype": item.subtype, "title": item.title,
-        "owner": {"id": item.owner.id, "name": item.owner.name, "username": item.owner.username,
-                  "school": item.owner.school.name if item.owner.school else None},
+        "owner": OwnerDict(id=item.owner.id, name=item.owner.name, username=item.owner.username,
+                           school=item.owner.school.name if item.owner.school else None),
         "completion_date": item.completion_date.isoformat(),
         "academic_year": item.academic_year,
         "char_count": version.char_count,
@@ -57,12 +56,12 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> dic
     }
 
 
-def items_dicts(session: Session, settings: Settings, items: list[Item]) -> list[dict[str, Any]]:
+def items_dicts(session: Session, settings: Settings, items: list[Item]) -> list[ItemDict]:
     registers = registers_for(session, settings, {i.owner_id for i in items})
     return [item_dict(i, registers.get(i.owner_id), settings.rules) for i in items]
 
 
-def one_item_dict(session: Session, settings: Settings, item: Item) -> dict[str, Any]:
+def one_item_dict(session: Session, settings: Settings, item: Item) -> ItemDict:
     return items_dicts(session, settings, [item])[0]
 
 

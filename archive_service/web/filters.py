@@ -45,9 +45,9 @@ def register_filters(app: Flask) -> None:
 
 def register_vocabulary(app: Flask) -> None:
     """The one vocabulary as Jinja globals: ``Role.ADMIN``, ``kind_names[item.kind]`` …"""
-    for name in ("Role", "Kind", "Code", "RecognitionType"):
+    for name in ("Role", "Kind", "Code", "RecognitionType", "Selection"):
         app.jinja_env.globals[name] = getattr(vocabulary, name)
     for name in ("KIND_NAMES", "LEVEL_NAMES", "PROJECT_LEVELS", "PROJECT_ROLE_NAMES", "ROLE_NAMES",
-                 "DECISION_NAMES", "DECISION_BADGES", "GRADE_NAMES", "RECOGNITION_TYPE_NAMES",
+                 "DECISION_NAMES", "DECISION_BADGES", "SELECTION_NAMES", "GRADE_NAMES", "RECOGNITION_TYPE_NAMES",
                  "ACTION_NAMES"):
         app.jinja_env.globals[name.lower()] = getattr(vocabulary, name)

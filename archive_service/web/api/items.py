@@ -15,6 +15,7 @@ from ...services import evidence, review
 from ...services import items as item_service
 from ...services.scope import item_filter, visible_item
 from ...services.search import SearchRequest, search
+from ...services.shapes import ItemDict
 from ...services.views import attachments, items_dicts, one_item_dict, versions
 from ...vocabulary import Code, Role
 from ..common import file_response, int_arg, staged_upload
@@ -26,10 +27,10 @@ def _item_response(item_id: int, status: int = 200) -> Any:
     return jsonify(one_item_dict(db.session, archive.settings, item)), status
 
 
-def _competition_notice(data: dict[str, Any]) -> str | None:
-    decision = data.get("decision") or {}
-    if decision.get("code") == Code.OVER_ANNUAL_LIMIT:
-        return decision.get("reason")
+def _competition_notice(data: ItemDict) -> str | None:
+    decision = data["decision"]
+    if decision is not None and decision["code"] == Code.OVER_ANNUAL_LIMIT:
+        return decision["reason"]
     return None
 
 

@@ -10,6 +10,7 @@ from ...db import db
 from ...extensions import archive
 from ...services.export import register_csv, register_xlsx
 from ...services.reports import RegisterRequest, archive_years, register_for
+from ...services.shapes import Register
 from ..common import content_disposition
 from . import actor, bp, token_required
 
@@ -28,7 +29,7 @@ def get_register() -> Any:
     return jsonify(register_for(db.session, archive.settings, actor(), _request()))
 
 
-def _years(req: RegisterRequest) -> list[dict[str, Any]]:
+def _years(req: RegisterRequest) -> list[Register]:
     """One register per requested year (``year`` may list several, comma-separated);
     without ``year``, every academic year that has items in the user's scope."""
     years = [y.strip() for y in req.year.split(",") if y.strip()] or \
