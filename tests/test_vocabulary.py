@@ -103,3 +103,10 @@ def test_preference_follows_a_schools_own_limit_groups(tmp_path, s3_server) -> N
     assert _preferred(teacher, [reflection, lesson]) == [lesson]
     unit = _prefer(teacher, DESIGN, "unit_design", "单元设计", **UNIT)
     assert _preferred(teacher, [reflection, lesson, unit]) == [lesson, unit]
+
+
+def test_openapi_lists_the_vocabularys_kinds(world: World) -> None:
+    doc = world.client.get("/api/v1/openapi.json").get_json()
+    upload = doc["paths"]["/api/v1/items"]["post"]["requestBody"]["content"]
+    kinds = upload["multipart/form-data"]["schema"]["properties"]["kind"]["enum"]
+    assert kinds == list(KINDS)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import jsonify
 
+from ...vocabulary import KINDS
 from . import bp
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -42,8 +43,7 @@ UPLOAD = {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "kind", "title", "completion_date"],
     "properties": {
         "file": {"type": "string", "format": "binary"},
-        "kind": {"type": "string", "enum": ["reflection", "lesson_design", "unit_design", "paper",
-                                            "lecture_notes", "research_project"]},
+        "kind": {"type": "string", "enum": [str(k) for k in KINDS]},
         "title": {"type": "string"}, "completion_date": {"type": "string", "format": "date"},
         "subtype": {"type": "string"},
         "metadata": {"type": "string", "description": "JSON 对象字符串"},
