@@ -51,7 +51,7 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .web import account, admin, api, audit_log, auth, errors, inspector, items, security, teacher
+    from .web import account, admin, api, audit_log, auth, errors, health, inspector, items, security, teacher
     from .web.filters import register_filters
 
     app.register_blueprint(auth.bp)
@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inspector.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     csrf.exempt(api.bp)  # token-authenticated, never cookie-authenticated
     errors.register(app)
     security.register(app)

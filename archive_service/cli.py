@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .cli_errors import ArchiveGroup
 from .config import instance_path, load_config
 from .vocabulary import Role
 
@@ -25,12 +25,7 @@ def _app(overrides: dict[str, Any] | None = None) -> Flask:
     return create_app(overrides)
 
 
-def _s3_overrides(settings: Any) -> dict[str, Any]:
-    return {"S3_ENDPOINT": settings.endpoint, "S3_ACCESS_KEY": settings.access_key,
-            "S3_SECRET_KEY": settings.secret_key, "S3_BUCKET": settings.bucket}
-
-
-@click.group()
+@click.group(cls=ArchiveGroup)
 def main() -> None:
     """校本研修档案 archive_service."""
 
@@ -40,42 +35,52 @@ def main() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
-    """Run the web service (and a local SeaweedFS unless ARCHIVE_S3_ENDPOINT is set)."""
-    from waitress import serve as waitress_serve
+    """Run the web service (and a supervised local SeaweedFS unless ARCHIVE_S3_ENDPOINT is set).
 
+    SIGTERM or SIGINT stop it cleanly: no new requests, in-flight ones get a grace period,
+    SeaweedFS is stopped (SIGKILL if it does not exit), exit status 0.
+    """
+    from .runtime import ManagedStore, s3_overrides
+
+    config = load_config(instance_path())
+    managed = None if config["S3_ENDPOINT"] else ManagedStore(config)
+    overrides: dict[str, Any] = {}
+    try:
+        if managed is not None:
+            s3 = managed.start()
+            overrides = s3_overrides(s3)
+            click.echo(f"已启动本地 SeaweedFS：{s3.endpoint}（数据目录 {config['SEAWEED_DIR']}）")
+        _serve_app(_app(overrides), managed, host=host, port=port, threads=threads)
+    finally:
+        if managed is not None:
+            managed.stop()
+    click.echo("服务已停止。")
+
+
+def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int) -> None:
     from indexing import warm_up
-    from storage import ManagedSeaweedFS
 
     from .db import db
     from .extensions import archive
     from .extract import tool_status
+    from .runtime import serve_forever
     from .services.setup import initialise
 
-    folder = instance_path()
-    config = load_config(folder)
-    seaweed = None
-    overrides: dict[str, Any] = {}
-    if not config["S3_ENDPOINT"]:
-        seaweed = ManagedSeaweedFS(Path(config["SEAWEED_DIR"]), config["S3_BUCKET"])
-        s3 = seaweed.start()
-        overrides = _s3_overrides(s3)
-        click.echo(f"已启动本地 SeaweedFS：{s3.endpoint}（数据目录 {config['SEAWEED_DIR']}）")
-    try:
-        app = _app(overrides)
-        with app.app_context():
-            archive.store.ensure_bucket()
-            password = initialise(db.engine, db.transaction, archive.settings, archive.store)
-            archive.sync_index()
-        warm_up()  # jieba's dictionary, before the first upload or search
-        click.echo(f"实例目录：{folder}")
-        click.echo(f"文本工具：{json.dumps(tool_status(), ensure_ascii=False)}")
-        if password:
-            click.echo(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请登录后妥善保管）")
-        click.echo(f"请在浏览器中打开 http://{host}:{port}/ 登录")
-        waitress_serve(app, host=host, port=port, threads=threads, ident="archive")
-    finally:
-        if seaweed is not None:
-            seaweed.stop()
+    with app.app_context():
+        archive.store.ensure_bucket()
+        password = initialise(db.engine, db.transaction, archive.settings, archive.store)
+        archive.sync_index()
+    if managed is not None:
+        state = app.extensions["archive"]
+        state.storage_health = lambda: managed.health().as_dict()
+        managed.listeners.append(lambda s3: state.use_s3(s3.endpoint, s3.access_key, s3.secret_key, s3.bucket))
+    warm_up()  # jieba's dictionary, before the first upload or search
+    click.echo(f"实例目录：{app.instance_path}")
+    click.echo(f"文本工具：{json.dumps(tool_status(), ensure_ascii=False)}")
+    if password:
+        click.echo(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请登录后妥善保管）")
+    serve_forever(app, host=host, port=port, threads=threads,
+                  ready=lambda url: click.echo(f"请在浏览器中打开 {url} 登录", nl=True))
 
 
 @main.command()
@@ -265,18 +270,16 @@ def _callback_of(command: click.Command) -> Callable[..., Any]:
 
 
 def _with_store(command: click.Command) -> click.Command:
-    """Run an admin command with the managed SeaweedFS when no S3 endpoint is configured."""
+    """Run an admin command with an object store: the configured one, the SeaweedFS of a
+    running ``archive serve``, or a managed SeaweedFS started for the command."""
     callback = _callback_of(command)
 
     def run(*args: Any, **kwargs: Any) -> Any:
-        from storage import ManagedSeaweedFS
+        from .runtime import store_overrides
 
         config = load_config(instance_path())
-        if config["S3_ENDPOINT"]:
-            with _app().app_context():
-                return callback(*args, **kwargs)
-        with ManagedSeaweedFS(Path(config["SEAWEED_DIR"]), config["S3_BUCKET"]) as weed:
-            with _app(_s3_overrides(weed.settings)).app_context():
+        with store_overrides(config, lambda line: click.echo(line, err=True)) as overrides:
+            with _app(overrides).app_context():
                 return callback(*args, **kwargs)
 
     return click.Command(command.name, callback=run, params=command.params, help=command.help)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -23,6 +25,13 @@ class ArchiveState:
     index_dir: Path
     _store: ObjectStore | None = field(default=None, repr=False)
     _index: SearchIndex | None = field(default=None, repr=False)
+    # set by `archive serve` when it supervises the embedded SeaweedFS: its health as a dict
+    storage_health: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
+
+    def use_s3(self, endpoint: str, access_key: str, secret_key: str, bucket: str) -> None:
+        """Point the store at new settings (the supervised SeaweedFS restarted on other ports)."""
+        self.s3 = {"endpoint": endpoint, "access_key": access_key, "secret_key": secret_key, "bucket": bucket}
+        self._store = None
 
     @property
     def store(self) -> ObjectStore:

@@ -3,14 +3,20 @@
 Limits are applied by ``/bin/sh -c 'ulimit …; exec "$@"'`` rather than a Python ``preexec_fn``:
 ``preexec_fn`` is unsafe when threads exist (the OCR runs pages in threads, Flask serves in
 threads); the shell sets the same ``setrlimit`` values and then execs the tool.
+
+Tools die with the server: ``setpriv --pdeathsig KILL`` (util-linux) kills a tool whose
+server thread or process is gone (even after ``kill -9``), and a clean shutdown kills the
+process groups still running (``kill_running_tools``).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 
@@ -19,6 +25,9 @@ from .model import ExtractionError
 MB = 1024 * 1024
 DEFAULT_MEMORY = 1024 * MB
 _LIMITED = 'ulimit -v {kb} && ulimit -t {cpu} && exec "$@"'
+_SETPRIV = shutil.which("setpriv")
+_running: set[int] = set()  # process-group ids of tools running now
+_running_lock = threading.Lock()
 
 
 class Deadline:
@@ -64,6 +73,8 @@ def run(
         cwd=cwd,
         start_new_session=True,
     )
+    with _running_lock:
+        _running.add(proc.pid)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -74,6 +85,9 @@ def run(
         _kill_group(proc)
         proc.communicate()
         raise
+    finally:
+        with _running_lock:
+            _running.discard(proc.pid)
     _kill_group(proc)
     return Result(proc.returncode, out, err.decode("utf-8", "replace"))
 
@@ -82,7 +96,20 @@ def _limited(cmd: list[str], memory: int | None, timeout: float) -> list[str]:
     """Wrap ``cmd`` in a shell that sets the address-space and CPU-time limits."""
     kb = "unlimited" if memory is None else str(memory // 1024)
     cpu = str(math.ceil(timeout) + 1)
-    return ["/bin/sh", "-c", _LIMITED.format(kb=kb, cpu=cpu), "sh", *cmd]
+    shell = ["/bin/sh", "-c", _LIMITED.format(kb=kb, cpu=cpu), "sh", *cmd]
+    return [_SETPRIV, "--pdeathsig", "KILL", "--", *shell] if _SETPRIV else shell
+
+
+def kill_running_tools() -> int:
+    """SIGKILL the process group of every tool still running (server shutdown); return the count."""
+    with _running_lock:
+        groups = sorted(_running)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return len(groups)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

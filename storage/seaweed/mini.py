@@ -58,6 +58,7 @@ class ManagedSeaweedFS:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._log_offset = 0
+        self.forked_by_supervisor = False  # then the watching thread lives as long as weed
 
     # -- public -----------------------------------------------------------------------
 
@@ -241,7 +242,7 @@ class ManagedSeaweedFS:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=parent_death_hook(),
+            preexec_fn=parent_death_hook(any_thread=self.forked_by_supervisor),
         )
         atexit.register(self.stop)
         write_private(self.data_dir / "weed.pid", f"{self._proc.pid}\n".encode())

