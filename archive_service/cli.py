@@ -14,6 +14,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from . import cli_backup
 from .cli_errors import ArchiveGroup
 from .config import instance_path, load_config
 from .vocabulary import Role
@@ -308,3 +309,5 @@ main.add_command(_plain_group(user))
 main.add_command(_plain_group(token))
 main.add_command(_with_store(check))
 main.add_command(_with_store(reindex))
+main.add_command(_with_store(cli_backup.backup))
+main.add_command(_with_store(cli_backup.restore))

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import textwrap
 import time
 import urllib.error
@@ -166,10 +167,16 @@ def test_seaweedfs_killed_is_restarted_and_reported(served: Served) -> None:
     assert log.count("=== ") >= 2
 
 
-def test_admin_commands_work_while_serving(served: Served) -> None:
+def test_admin_commands_work_while_serving(served: Served, tmp_path: Path) -> None:
     check = served.run("check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "使用它管理的 SeaweedFS" in check.stderr and "正被另一个" not in check.stderr
+    backup = served.run("backup", str(tmp_path / "b.tar"))
+    assert backup.returncode == 0, backup.stdout + backup.stderr
+    with tarfile.open(tmp_path / "b.tar") as tar:
+        assert {"manifest.json", "database/archive.sqlite3"} <= set(tar.getnames())
+    reindex = served.run("reindex")
+    assert reindex.returncode == 0 or (reindex.stderr.startswith("错误：") and "Traceback" not in reindex.stderr)
     assert served.proc.poll() is None and served.health()[0] == 200
 
 
