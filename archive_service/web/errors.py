@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import AppError
+
+RETRY_AFTER = "5"  # seconds; every 503 is temporary (store down, database busy)
 
 HTTP_MESSAGES = {
     400: "请求有误。", 401: "请先登录。", 403: "您没有权限访问该页面。", 404: "页面不存在。",
@@ -22,8 +24,13 @@ def _wants_json() -> bool:
 
 def _render(error: AppError) -> Any:
     if _wants_json():
-        return jsonify(error.to_dict()), error.status
-    return render_template("errors/error.html", error=error), error.status
+        response = jsonify(error.to_dict())
+    else:
+        response = make_response(render_template("errors/error.html", error=error))
+    response.status_code = error.status
+    if error.status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def register(app: Flask) -> None:
