@@ -1,4 +1,5 @@
-"""One contract for every ObjectStore: the in-memory store and a real SeaweedFS pass the same tests.
+"""One contract for every ObjectStore: the in-memory store, a real SeaweedFS (``weed mini``) and a
+SeaweedFS cluster (separate master, 2 volume servers, filer, S3 gateway) pass the same tests.
 
 A service-level test that runs on ``InMemoryObjectStore`` relies on exactly what is asserted here.
 """
@@ -23,6 +24,7 @@ from storage import (
     StorageError,
     object_key_for,
 )
+from storage.seaweed.cluster import SeaweedCluster
 
 MIB = 1024 * 1024
 Factory = Callable[[str], ObjectStore]
@@ -32,13 +34,21 @@ def _memory_factory() -> Factory:
     return InMemoryObjectStore
 
 
-@pytest.fixture(params=["memory", "seaweedfs"])
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Settings]:
+    """1 master, 2 volume servers (replication 001), filer, S3 gateway: issue 13, point 5."""
+    with SeaweedCluster(tmp_path_factory.mktemp("cluster")) as started:
+        assert started.settings is not None
+        yield started.settings
+
+
+@pytest.fixture(params=["memory", "seaweedfs", pytest.param("cluster", marks=pytest.mark.slow)])
 def make_store(request: pytest.FixtureRequest) -> Iterator[Factory]:
     """Builds a store on a named bucket (the bucket is not created)."""
     if request.param == "memory":
         yield _memory_factory()
         return
-    settings: S3Settings = request.getfixturevalue("s3_server")
+    settings: S3Settings = request.getfixturevalue("s3_server" if request.param == "seaweedfs" else "cluster")
     yield lambda bucket: S3ObjectStore(settings.endpoint, settings.access_key, settings.secret_key, bucket)
 
 
