@@ -55,7 +55,7 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 class ArchiveGroup(click.Group):
     """A click group whose commands end every failure with one Chinese line."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)

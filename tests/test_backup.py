@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 import tarfile
 import threading
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import make_url
 
 from archive_service import cli_backup
 from archive_service.db import db
@@ -20,8 +22,10 @@ from archive_service.extensions import archive
 from archive_service.services.backup import BackupError, restore
 from archive_service.services.consistency import run_check
 from storage import S3Settings
+from tests import test_postgres
 from tests.conftest import Api, World, corpus, make_app
 
+pg_database = test_postgres.postgres_url  # the PostgreSQL server fixture, shared with that module
 BEFORE = ["zh_docx_01_songdai_wenxue_jiaoan.docx", "zh_docx_05_jiaoshi_fangtan_dagang.docx",
           "zh_docx_12_yingyu_jiaoxue_zongjie.docx"]
 DURING = ["zh_docx_02_zuiwengtingji_jiaoxuesheji.docx", "zh_docx_08_jiaogai_anli.docx",
@@ -131,3 +135,35 @@ def test_damaged_backup_is_refused(app: Flask, world: World, s3_server: S3Settin
     result = copy.test_cli_runner().invoke(cli_backup.restore, [str(out)])
     assert result.exit_code != 0
     assert isinstance(result.exception, BackupError) and "SHA-256" in str(result.exception)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_backup_and_restore_on_postgresql(s3_server: S3Settings, pg_database: str, tmp_path: Path) -> None:
+    app = make_app(tmp_path / "pg", s3_server, DATABASE_URL=pg_database)
+    world = World(app)
+    teacher = world.user("t1")
+    for name in BEFORE[:2]:
+        assert teacher.upload(corpus(name), title=name).status_code == 201
+    out = tmp_path / "pg.tar"
+    result = app.test_cli_runner().invoke(cli_backup.backup, [str(out)])
+    assert result.exit_code == 0, result.output
+    with tarfile.open(out) as tar:
+        assert "database/archive.pgdump" in tar.getnames()
+
+    url = make_url(pg_database)
+    createdb = test_postgres._pg_bin("createdb")
+    subprocess.run([createdb, "-h", str(url.host), "-p", str(url.port), "-U", "postgres", "restored"],
+                   check=True, capture_output=True, timeout=60)
+    copy = make_app(tmp_path / "restored", s3_server, S3_BUCKET=f"r-{uuid.uuid4().hex[:12]}",
+                    DATABASE_URL=url.set(database="restored").render_as_string(hide_password=False))
+    result = copy.test_cli_runner().invoke(cli_backup.restore, [str(out)])
+    assert result.exit_code == 0, result.output
+    copy.config["ADMIN_PASSWORD"] = app.config["ADMIN_PASSWORD"]
+    restored = Api(World(copy).client, teacher.token)
+    assert items_of(restored) == items_of(teacher)
+    for item_id, item in items_of(restored).items():
+        assert download_sha256(restored, item_id) == item["sha256"]
+    with copy.app_context():
+        report = run_check(db.transaction, archive.store, archive.index)
+        assert report.ok, report.render()
