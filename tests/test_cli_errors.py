@@ -40,7 +40,7 @@ def assert_one_chinese_line(result: subprocess.CompletedProcess[str], code: int 
 
 def test_unknown_user(tmp_path: Path) -> None:
     assert run(tmp_path, "init").returncode == 0
-    line = assert_one_chinese_line(run(tmp_path, "token", "nobody"))
+    line = assert_one_chinese_line(run(tmp_path, "token", "new", "nobody"))
     assert "nobody" in line and "不存在" in line
 
 
