@@ -66,7 +66,8 @@ def _recount(session: Session, settings: Settings) -> set[int]:
     for version_id, item_id, text, segments, mime, old, confirmed, detail in rows:
         new, parts = recount(text or "", segments, settings.rules)
         version = session.get(ItemVersion, version_id)
-        assert version is not None
+        if version is None:  # selected a moment ago in this transaction
+            raise LookupError(f"item version {version_id} vanished during the recount")
         if segments is None and mime not in WORD_MIMES:  # a PDF's text is all body
             version.text_parts = segments = []
         if segments is not None:  # a Word file's parts are known once it is re-extracted
