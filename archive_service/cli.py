@@ -41,8 +41,9 @@ def serve(host: str, port: int, threads: int) -> None:
     SIGTERM or SIGINT stop it cleanly: no new requests, in-flight ones get a grace period,
     SeaweedFS is stopped (SIGKILL if it does not exit), exit status 0.
     """
-    from .runtime import ManagedStore, s3_overrides
+    from .runtime import ManagedStore, log_to_stderr, s3_overrides
 
+    log_to_stderr()
     config = load_config(instance_path())
     managed = None if config["S3_ENDPOINT"] else ManagedStore(config)
     overrides: dict[str, Any] = {}

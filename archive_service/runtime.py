@@ -30,6 +30,11 @@ log = logging.getLogger("archive")
 GRACE_SECONDS = 10.0
 
 
+def log_to_stderr() -> None:
+    """Service events (SeaweedFS exits and restarts, shutdown) as timestamped lines on stderr."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def s3_overrides(settings: S3Settings) -> dict[str, Any]:
     """Flask config entries pointing the app at ``settings``."""
     return {"S3_ENDPOINT": settings.endpoint, "S3_ACCESS_KEY": settings.access_key,

@@ -165,6 +165,9 @@ def test_seaweedfs_killed_is_restarted_and_reported(served: Served) -> None:
     assert store.list_incomplete_uploads() == []  # what the dead process left is aborted
     log = (served.instance / "seaweedfs" / "weed.log").read_text()
     assert log.count("=== ") >= 2
+    code, output = stop(served, signal.SIGTERM)
+    assert code == 0
+    assert "SeaweedFS 已退出" in output and "SeaweedFS 已重启" in output  # logged by the supervisor
 
 
 def test_admin_commands_work_while_serving(served: Served, tmp_path: Path) -> None:
