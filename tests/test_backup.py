@@ -122,6 +122,13 @@ def test_restore_refuses_a_non_empty_instance(app: Flask, world: World, tmp_path
     assert len(items_of(teacher)) == 1
 
 
+def test_not_a_backup_is_refused(app: Flask, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes("这不是备份".encode() * 100)
+    with app.app_context(), pytest.raises(BackupError, match="不是有效的备份文件"):
+        restore(app.config["DATABASE_URL"], archive.store, junk, tmp_path)
+
+
 def test_damaged_backup_is_refused(app: Flask, world: World, s3_server: S3Settings, tmp_path: Path) -> None:
     teacher = world.user("t1")
     assert teacher.upload(corpus(BEFORE[0])).status_code == 201

@@ -216,7 +216,11 @@ def restore(url: str, store: ObjectStore, source: Path, instance: Path, progress
     if not instance_is_empty(url, store):
         raise BackupError("目标实例不是空的（数据库或对象存储中已有数据）。"
                           "恢复只能进入新的空实例：请换一个 ARCHIVE_INSTANCE。")
-    with tarfile.open(source, mode="r:") as tar, tempfile.TemporaryDirectory(dir=instance, prefix=".restore-") as work:
+    try:
+        opened = tarfile.open(source, mode="r:")
+    except tarfile.TarError as exc:
+        raise BackupError(f"{source} 不是有效的备份文件（应为 archive backup 生成的 tar）。") from exc
+    with opened as tar, tempfile.TemporaryDirectory(dir=instance, prefix=".restore-") as work:
         manifest = _read_manifest(tar)
         objects = manifest["objects"]
         progress.begin("恢复对象", sum(int(obj["size"]) for obj in objects))
