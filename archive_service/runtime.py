@@ -88,8 +88,7 @@ def store_overrides(config: dict[str, Any], say: Callable[[str], None]) -> Itera
         yield s3_overrides(running)
         return
     with weed:
-        assert weed.settings is not None
-        yield s3_overrides(weed.settings)
+        yield s3_overrides(weed.start())
 
 
 class _Shutdown(SystemExit):

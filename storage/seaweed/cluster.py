@@ -104,7 +104,7 @@ class SeaweedCluster:
                 if component is self.filer:
                     self._wait_for_nodes(len(self.volumes), deadline)
             self.settings = S3Settings(f"http://{HOST}:{self.s3.port}", access_key, secret_key, self.bucket)
-            self._wait_for_bucket(deadline)
+            self._wait_for_bucket(self.settings, deadline)
         except BaseException:
             self.stop()
             raise
@@ -157,9 +157,8 @@ class SeaweedCluster:
             time.sleep(0.2)
         raise StorageError(f"SeaweedFS 集群的 {count} 个卷服务器没有在限定时间内登记")
 
-    def _wait_for_bucket(self, deadline: float) -> None:
-        assert self.settings is not None
-        probe = S3ObjectStore.from_settings(self.settings, connect_timeout=1.0, read_timeout=5.0, retries=0)
+    def _wait_for_bucket(self, settings: S3Settings, deadline: float) -> None:
+        probe = S3ObjectStore.from_settings(settings, connect_timeout=1.0, read_timeout=5.0, retries=0)
         last: Exception | None = None
         while time.monotonic() < deadline:
             self._check_alive()
