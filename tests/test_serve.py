@@ -4,17 +4,22 @@ work while the service runs, and extraction tools that die with their server (is
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tarfile
 import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,3 +232,49 @@ def test_extraction_tool_dies_with_a_killed_server(tmp_path: Path) -> None:
     proc.kill()  # kill -9: no finally, no handler
     proc.wait(10)
     assert wait_for(lambda: gone(tool), 10, "the tool to die with its server")
+
+
+def post_upload(url: str, token: str, path: Path) -> tuple[int, dict[str, Any]] | str:
+    """POST a multipart upload; the status and JSON, or the connection error's name."""
+    boundary = uuid.uuid4().hex
+    fields = {"kind": "reflection", "title": "停机时的上传", "completion_date": "2025-10-08"}
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                    for k, v in fields.items())
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+             "Content-Type: application/pdf\r\n\r\n").encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{url}/api/v1/items", data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+    except (OSError, http.client.HTTPException) as exc:
+        return type(exc).__name__
+
+
+def test_sigterm_during_an_upload_leaves_no_half_item(served: Served) -> None:
+    """The upload in flight is finished (2xx, then retrievable) or aborted (nothing recorded)."""
+    assert served.run("school", "add", "实验小学").returncode == 0
+    assert served.run("user", "add", "t1", "--role", "teacher", "--school", "实验小学").returncode == 0
+    token = served.run("token", "new", "t1").stdout.strip()
+    scan = ROOT.parent / "shared" / "corpus" / "edge_01_scan_zhongqi_tongzhi.pdf"  # OCR: seconds of work
+    outcome: list[Any] = []
+    thread = threading.Thread(target=lambda: outcome.append(post_upload(served.url, token, scan)))
+    thread.start()
+    time.sleep(1.0)  # the request is being worked on
+    code, output = stop(served, signal.SIGTERM)
+    thread.join(150)
+    assert code == 0, output
+    check = served.run("check")  # starts the instance's SeaweedFS itself now
+    assert check.returncode == 0, check.stdout + check.stderr
+    rows = sqlite3.connect(served.instance / "archive.sqlite3").execute(
+        "SELECT items.id, item_versions.sha256 FROM items JOIN item_versions "
+        "ON items.current_version_id = item_versions.id").fetchall()
+    if isinstance(outcome[0], tuple) and outcome[0][0] == 201:  # finished: recorded, byte-identical
+        assert rows == [(outcome[0][1]["id"], hashlib.sha256(scan.read_bytes()).hexdigest())]
+    else:  # aborted: nothing half-stored
+        assert outcome[0] in ("RemoteDisconnected", "ConnectionResetError", "IncompleteRead") or \
+            outcome[0][0] == 503, outcome
+        sha = hashlib.sha256(scan.read_bytes()).hexdigest()
+        assert all(digest == sha for _, digest in rows) and len(rows) <= 1  # a lost answer's commit is whole
