@@ -116,6 +116,10 @@ class Code(StrEnum):
     ALREADY_COUNTED = "already_counted"
     NEEDS_REVIEW = "needs_review"
     RETURNED = "returned"
+    ON_LEAVE = "on_leave"
+    ABSENT = "absent"
+    MISSING_EVIDENCE = "missing_evidence"
+    PENDING_VERIFICATION = "pending_verification"
 
 
 # The full label (register exports, filters) and the short one (badges on the pages).
@@ -125,12 +129,16 @@ DECISION_NAMES: dict[str, str] = {
     Code.MISSING_METADATA: "信息不完整", Code.DUPLICATE: "重复提交",
     Code.NO_RECOGNITION: "无获奖或发表", Code.ALREADY_COUNTED: "已在其他学年认定",
     Code.NEEDS_REVIEW: "字数待人工核对", Code.RETURNED: "学校退回",
+    Code.ON_LEAVE: "请假（不计学时，不扣分）", Code.ABSENT: "旷工（不计学时）",
+    Code.MISSING_EVIDENCE: "材料不全", Code.PENDING_VERIFICATION: "待学校核验证明材料",
 }
 DECISION_BADGES: dict[str, str] = {
     Code.COUNTED: "已认定", Code.AWAITING_SELECTION: "待学校筛选",
     Code.OVER_ANNUAL_LIMIT: "超出年度限额", Code.TOO_SHORT: "字数不足",
     Code.MISSING_METADATA: "信息不完整", Code.DUPLICATE: "重复", Code.NO_RECOGNITION: "无获奖/发表",
     Code.ALREADY_COUNTED: "已在他年认定", Code.NEEDS_REVIEW: "字数待核对", Code.RETURNED: "已退回",
+    Code.ON_LEAVE: "请假", Code.ABSENT: "旷工", Code.MISSING_EVIDENCE: "材料不全",
+    Code.PENDING_VERIFICATION: "待核验",
 }
 
 
@@ -147,6 +155,97 @@ SELECTION_NAMES: dict[str, str] = {
     Selection.PENDING: "未筛选", Selection.SELECTED: "已入册", Selection.RETURNED: "已退回",
     Selection.NEW_VERSION_PENDING: "旧版本已入册，新版本待重新筛选",
 }
+
+
+class Source(StrEnum):
+    """Where a line of the 学时台账 comes from: portfolio items or the sources beside them."""
+
+    PORTFOLIO = "portfolio"
+    TRAINING = "training"
+    RESEARCH_ACTIVITY = "research_activity"
+    EXTERNAL_TRAINING = "external_training"
+    PUBLIC_LESSON = "public_lesson"
+    EXAM = "exam"
+
+
+SOURCES: tuple[Source, ...] = tuple(Source)
+SOURCE_NAMES: dict[str, str] = {
+    Source.PORTFOLIO: "研修成果", Source.TRAINING: "校本培训活动", Source.RESEARCH_ACTIVITY: "校本教研活动",
+    Source.EXTERNAL_TRAINING: "集中培训", Source.PUBLIC_LESSON: "公开课/示范课",
+    Source.EXAM: "教师专业知识考试",
+}
+# The activities a school records with attendance (a subset of the sources).
+ACTIVITY_KINDS: tuple[Source, ...] = (Source.TRAINING, Source.RESEARCH_ACTIVITY)
+
+
+class ActivityRole(StrEnum):
+    """A teacher's part in a training session or teaching-research activity."""
+
+    PARTICIPANT = "participant"
+    LECTURER = "lecturer"
+    ORGANIZER = "organizer"
+
+
+ACTIVITY_ROLE_NAMES: dict[str, str] = {
+    ActivityRole.PARTICIPANT: "参加者", ActivityRole.LECTURER: "主讲人", ActivityRole.ORGANIZER: "组织者",
+}
+
+
+class Attendance(StrEnum):
+    """考勤: how an expected teacher attended a session (seed 000 第7篇)."""
+
+    PRESENT = "present"
+    LATE = "late"
+    EARLY_LEAVE = "early_leave"
+    OFFICIAL_LEAVE = "official_leave"
+    PERSONAL_LEAVE = "personal_leave"
+    SICK_LEAVE = "sick_leave"
+    ABSENT = "absent"
+
+
+ATTENDANCE: tuple[Attendance, ...] = tuple(Attendance)
+ATTENDANCE_NAMES: dict[str, str] = {
+    Attendance.PRESENT: "出席", Attendance.LATE: "迟到", Attendance.EARLY_LEAVE: "早退",
+    Attendance.OFFICIAL_LEAVE: "公假", Attendance.PERSONAL_LEAVE: "事假",
+    Attendance.SICK_LEAVE: "病假", Attendance.ABSENT: "旷工",
+}
+LEAVES: tuple[Attendance, ...] = (Attendance.OFFICIAL_LEAVE, Attendance.PERSONAL_LEAVE,
+                                  Attendance.SICK_LEAVE)
+
+
+class TrainingMode(StrEnum):
+    """集中/外出培训 (offline) or 远程网络培训 (online)."""
+
+    OFFLINE = "offline"
+    ONLINE = "online"
+
+
+TRAINING_MODE_NAMES: dict[str, str] = {TrainingMode.OFFLINE: "线下", TrainingMode.ONLINE: "远程网络"}
+
+
+class Verification(StrEnum):
+    """Where an admin's check of a record's evidence stands."""
+
+    PENDING = "pending"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+# The sources and kinds whose evidence an admin may have to verify (``[verification]``).
+VERIFIABLE: tuple[str, ...] = (Source.EXTERNAL_TRAINING, Source.PUBLIC_LESSON, Kind.RESEARCH_PROJECT,
+                               Kind.PAPER)
+
+# The three documents of a public lesson (第19条(3)「需提交教学设计、说课稿和课后反思」).
+LESSON_DOCUMENTS: dict[str, str] = {
+    "lesson_design": "教学设计", "lecture_script": "说课稿", "lesson_reflection": "课后反思",
+}
+
+
+class Result(StrEnum):
+    """The year's outcome (学年考核)."""
+
+    PASS = "合格"
+    FAIL = "不合格"
 
 
 class Action(StrEnum):

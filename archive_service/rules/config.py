@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..vocabulary import KINDS, LEVELS, PROJECT_LEVELS, PROJECT_ROLES
+from ..vocabulary import ATTENDANCE, KINDS, LEVELS, PROJECT_LEVELS, PROJECT_ROLES, VERIFIABLE, Attendance
 
 LIMIT_KEYS = ("name", "rule", "kinds", "per_year")
 DEFAULT_NAME = "默认规则 default_rules.toml"
@@ -88,6 +88,81 @@ class ProjectRules:
         return dict(dict(self.hours).get(level, ())).get(role, 0.0)
 
 
+@dataclass(frozen=True)
+class TermRules:
+    second_start_month: int
+    second_start_day: int
+
+
+@dataclass(frozen=True)
+class TrainingRules:
+    rule: str
+    participants_must_hand_in_notes: bool
+
+
+@dataclass(frozen=True)
+class ResearchActivityRules:
+    rule: str
+    participant_hours: float
+    organizer_hours: float
+
+
+@dataclass(frozen=True)
+class AttendanceRules:
+    rule: str
+    hours_share: tuple[tuple[str, float], ...]  # status → share of the session's hours
+    absent_limit: int  # 0: no limit
+    assessment_rule: str
+
+    def share(self, status: str) -> float:
+        return dict(self.hours_share)[status]
+
+
+@dataclass(frozen=True)
+class ExternalTrainingRules:
+    rule: str
+    hours_per_day: float
+    online_requires_certified_hours: bool
+    requires_study_notes: bool
+
+
+@dataclass(frozen=True)
+class PublicLessonRules:
+    rule: str
+    hours: float
+
+
+@dataclass(frozen=True)
+class ExamRules:
+    rule: str
+    enabled: bool
+    band_hours: tuple[float, ...]  # from the top band down
+
+
+@dataclass(frozen=True)
+class VerificationRules:
+    rule: str
+    required: tuple[str, ...]
+    inspectors_may_verify: bool
+
+
+@dataclass(frozen=True)
+class LedgerRules:
+    """The rules of the hours that do not come from an uploaded item (the 学时台账)."""
+
+    terms: TermRules
+    training: TrainingRules
+    research_activity: ResearchActivityRules
+    attendance: AttendanceRules
+    external_training: ExternalTrainingRules
+    public_lesson: PublicLessonRules
+    exam: ExamRules
+    verification: VerificationRules
+
+    def needs_verification(self, source: str) -> bool:
+        return source in self.verification.required
+
+
 KindRules = LengthKindRules | UnitDesignRules | PaperRules | LectureRules | ProjectRules
 
 
@@ -123,6 +198,7 @@ class Rules:
     lecture_notes: LectureRules
     research_project: ProjectRules
     limit_groups: tuple[LimitGroup, ...]  # sorted by key
+    ledger: LedgerRules
     sources: tuple[str, ...] = (DEFAULT_NAME,)
 
     def group_of(self, kind: str) -> LimitGroup | None:
@@ -234,6 +310,8 @@ def _allowed_keys(path: Path_, default: dict[str, Any]) -> tuple[str, ...] | Non
         return tuple(sorted(set(default) | {"*"}))
     if len(path) == 2 and path[0] == "limits":
         return LIMIT_KEYS
+    if path == ("attendance", "hours_share"):
+        return ATTENDANCE
     if path == ("kinds", "paper", "publication_hours"):
         return LEVELS
     if path == ("kinds", "research_project", "hours"):
@@ -449,6 +527,84 @@ def _overlap(r: _Reader, kind: str, first: str, second: str) -> NoReturn:
            f"（可在 [limits.{other}] 中把它移出）")
 
 
+def _terms(r: _Reader, year_month: int, year_day: int) -> TermRules:
+    month = r.integer(("terms", "second_term_start_month"), 1, 12)
+    day = r.integer(("terms", "second_term_start_day"), 1, 31)
+    try:
+        date(2001, month, day)
+    except ValueError:
+        r.fail(("terms", "second_term_start_day"), f"不是 {month} 月的有效日期：{day}")
+    if (month, day) == (year_month, year_day):
+        r.fail(("terms", "second_term_start_month"), "第二学期的开始日不能与学年开始日（[year]）相同")
+    return TermRules(second_start_month=month, second_start_day=day)
+
+
+def _attendance(r: _Reader) -> AttendanceRules:
+    base = ("attendance", "hours_share")
+    table = r.table(base)
+    shares = []
+    for status in ATTENDANCE:
+        if status not in table:
+            r.fail(base, f"缺少考勤状态 {status} 的计学时比例")
+        share = r.number(base + (status,), allow_zero=True, high=1.0)
+        if status == Attendance.ABSENT and share != 0:
+            r.fail(base + (status,), "旷工不计学时（「取消其本次应得学分」），只能为 0")
+        shares.append((str(status), share))
+    if dict(shares)[Attendance.PRESENT] == 0:
+        r.fail(base + (Attendance.PRESENT,), "出席应计学时，不能为 0")
+    return AttendanceRules(rule=r.text(("attendance", "rule")), hours_share=tuple(shares),
+                           absent_limit=r.integer(("assessment", "absent_limit"), 0, 1000),
+                           assessment_rule=r.text(("assessment", "rule")))
+
+
+def _band_hours(r: _Reader) -> tuple[float, ...]:
+    path = ("exam", "band_hours")
+    value = r.raw(path)
+    if not isinstance(value, list) or not value or any(
+            not isinstance(v, int | float) or isinstance(v, bool) or v < 0 for v in value):
+        r.fail(path, f"应为不小于 0 的数的列表（自高档到低档，如 [3, 2, 1]），实际为 {value!r}")
+    return tuple(float(v) for v in value)
+
+
+def _verifiable(r: _Reader, path: Path_) -> tuple[str, ...]:
+    value = r.raw(path)
+    if not isinstance(value, list) or any(k not in VERIFIABLE for k in value) or len(
+            set(value)) != len(value):
+        r.fail(path, f"应为不重复的列表，取值只能是 {', '.join(VERIFIABLE)}，实际为 {value!r}")
+    return tuple(value)
+
+
+def _ledger(r: _Reader, year_month: int, year_day: int) -> LedgerRules:
+    research = ("activities", "research_activity")
+    external = ("external_training",)
+    return LedgerRules(
+        terms=_terms(r, year_month, year_day),
+        training=TrainingRules(
+            rule=r.text(("activities", "training", "rule")),
+            participants_must_hand_in_notes=r.boolean(
+                ("activities", "training", "participants_must_hand_in_notes"))),
+        research_activity=ResearchActivityRules(
+            rule=r.text(research + ("rule",)),
+            participant_hours=r.number(research + ("participant_hours",), allow_zero=True),
+            organizer_hours=r.number(research + ("organizer_hours",), allow_zero=True)),
+        attendance=_attendance(r),
+        external_training=ExternalTrainingRules(
+            rule=r.text(external + ("rule",)),
+            hours_per_day=r.number(external + ("hours_per_day",), high=24.0),
+            online_requires_certified_hours=r.boolean(
+                external + ("online_requires_certified_hours",)),
+            requires_study_notes=r.boolean(external + ("requires_study_notes",))),
+        public_lesson=PublicLessonRules(rule=r.text(("public_lesson", "rule")),
+                                        hours=r.number(("public_lesson", "hours"))),
+        exam=ExamRules(rule=r.text(("exam", "rule")), enabled=r.boolean(("exam", "enabled")),
+                       band_hours=_band_hours(r)),
+        verification=VerificationRules(
+            rule=r.text(("verification", "rule")),
+            required=_verifiable(r, ("verification", "required")),
+            inspectors_may_verify=r.boolean(("verification", "inspectors_may_verify"))),
+    )
+
+
 def _build(r: _Reader, sources: tuple[str, ...]) -> Rules:
     month, day = _year_start(r)
     return Rules(
@@ -471,6 +627,7 @@ def _build(r: _Reader, sources: tuple[str, ...]) -> Rules:
         lecture_notes=_lecture(r),
         research_project=_project(r),
         limit_groups=_limit_groups(r),
+        ledger=_ledger(r, month, day),
         sources=sources,
     )
 

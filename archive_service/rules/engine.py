@@ -11,7 +11,8 @@ Every item passes the checks in this order; the first that applies decides it:
 6. the hours: papers (``papers.py``) give ``no_recognition`` without a county+ award or a journal
    publication, otherwise the best recognition decides the hours and the year, and every other
    year the paper touches gets ``already_counted``; the other kinds earn fixed or computed hours
-   (``candidates.py``);
+   (``candidates.py``); a ``lecture_notes`` item naming a training (``metadata.activity_id``)
+   earns nothing itself: it releases the lecturer's hours on the activity (``activities.py``);
 7. the per-year limit groups (``limits.py``): winners are ``counted`` (or
    ``eligible_awaiting_selection`` when the kind needs the school's selection and has none yet),
    losers ``over_annual_limit``.
@@ -37,7 +38,7 @@ from .candidates import (
 from .config import Rules
 from .duplicates import Original, duplicate_decision, find_duplicates
 from .facts import Decision, ItemFacts, TeacherRegister, YearResult
-from .fields import missing_field, threshold
+from .fields import linked_activity, missing_field, threshold
 from .limits import compete
 from .papers import merge_paper_families, paper_families, paper_other_years, paper_outcome
 from .years import home_year
@@ -76,6 +77,11 @@ def _outcome(item: ItemFacts, rules: Rules) -> Outcome:
     if item.kind == Kind.PAPER:
         return paper_outcome(item, rules)
     if item.kind == Kind.LECTURE_NOTES:
+        activity = linked_activity(item)
+        if activity is not None:  # the hours come from the activity's lecturer line, never twice
+            reason = f"讲稿已上交，注明校本培训活动（编号 {activity}）：主讲学时计入该活动，此处不重复计算"
+            return Outcome(decisions=[decision(item, home_year(item, rules), Code.COUNTED, reason,
+                                               rules.lecture_notes.rule, {"activity_id": activity})])
         return Outcome(candidates=[lecture_candidate(item, rules)])
     if item.kind == Kind.RESEARCH_PROJECT:
         return Outcome(candidates=[project_candidate(item, rules)])

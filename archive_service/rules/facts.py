@@ -89,3 +89,112 @@ class TeacherRegister:
 
     def cycle_hours(self, year: str, cycle_years: tuple[str, ...]) -> float:
         return round(sum(self.years[y].total_hours for y in cycle_years if y in self.years), 2)
+
+
+# --------------------------------------------------------------------------- the 学时台账
+# Hours that do not come from an uploaded item come in as these facts (built by the services).
+
+
+@dataclass(frozen=True)
+class ActivityFacts:
+    """A 校本培训活动 (``training``) or 校本教研活动 (``research_activity``)."""
+
+    id: int
+    kind: str  # vocabulary.ACTIVITY_KINDS
+    title: str
+    date: date
+    session_hours: float | None = None  # training: the session's length in hours
+    lecturer_id: int | None = None  # training: the lecturer when a teacher of the school
+    lecturer_name: str = ""  # training: an outside lecturer
+    in_school_expert: bool = False  # training: 校内专家主讲 (4:1)
+    lecture_notes_item_id: int | None = None  # the lecturer's 讲稿 item naming this activity
+    organizer_id: int | None = None  # research_activity: its organiser
+
+
+@dataclass(frozen=True)
+class AttendanceFacts:
+    """One expected teacher's 考勤 at one activity."""
+
+    activity_id: int
+    teacher_id: int
+    status: str  # vocabulary.ATTENDANCE
+    notes_handed_in: bool = False  # 心得或会议笔记 (only read when the rules require them)
+
+
+@dataclass(frozen=True)
+class ExamScore:
+    """One teacher's score in the school's 教师专业知识考试 of one academic year."""
+
+    teacher_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class ExternalTrainingFacts:
+    """集中培训/外出培训/远程网络培训, submitted by the teacher with its certificate."""
+
+    id: int
+    title: str
+    start_date: date
+    end_date: date
+    mode: str  # vocabulary.TrainingMode
+    days: float | None = None  # days of the activity (else counted from the dates)
+    certified_hours: float | None = None  # hours the certificate states
+    has_certificate: bool = False
+    has_study_notes: bool = False
+    verification: str = "pending"  # vocabulary.Verification
+    refusal_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicLessonFacts:
+    """公开课/示范课 with its documents (vocabulary.LESSON_DOCUMENTS keys)."""
+
+    id: int
+    lesson_title: str
+    date: date
+    documents: frozenset[str] = frozenset()
+    verification: str = "pending"
+    refusal_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """The decision on one line of the ledger that is not a portfolio item."""
+
+    source: str  # vocabulary.Source
+    ref_id: int  # the activity, record or (exam) teacher id the line is about
+    title: str
+    date: date
+    year: str
+    term: str
+    code: Code
+    hours: float
+    reason: str  # Chinese, for the teacher
+    rule: str
+    role: str | None = None  # activities: vocabulary.ActivityRole
+    attendance: str | None = None  # activities: the 考勤 status
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The year's outcome: 合格, or 不合格 with every reason."""
+
+    result: str  # vocabulary.Result
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LedgerYear:
+    """One teacher's whole 学时台账 for one academic year."""
+
+    year: str
+    lines: tuple[LedgerLine, ...]  # sorted by date, source, ref_id, role
+    hours_by_source: dict[str, float]  # vocabulary.Source → counted hours (portfolio included)
+    total_hours: float
+    target_hours: float
+    unexcused_absences: int
+    attendance_counts: dict[str, int]  # every status → how often, over the year
+    attendance_by_term: dict[str, dict[str, int]]  # term → status → count
+    assessment: Assessment

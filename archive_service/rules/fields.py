@@ -37,6 +37,14 @@ def lesson_count(value: Any) -> int | None:
     return int(number) if number is not None and number.is_integer() else None
 
 
+def linked_activity(item: ItemFacts) -> int | None:
+    """The training a ``lecture_notes`` item names (``metadata.activity_id``), if any."""
+    value = item.metadata.get("activity_id")
+    if item.kind != Kind.LECTURE_NOTES or isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value > 0 else None
+
+
 def missing_field(item: ItemFacts, rules: Rules) -> tuple[str, str] | None:
     """(field, Chinese message) of the first missing or invalid field the kind needs."""
     meta = item.metadata
@@ -47,7 +55,7 @@ def missing_field(item: ItemFacts, rules: Rules) -> tuple[str, str] | None:
             return "lesson_count", "单元整体教学设计的课时数无效（应为不小于 1 的整数）"
         if rules.unit_design.requires_courseware and meta.get("has_courseware") is not True:
             return "has_courseware", "单元整体教学设计缺少教学课件（须登记并附课件）"
-    elif item.kind == Kind.LECTURE_NOTES:
+    elif item.kind == Kind.LECTURE_NOTES and linked_activity(item) is None:
         if positive_number(meta.get("session_hours")) is None:
             return "session_hours", "专题讲稿缺少讲座学时（应为大于 0 的数）"
     elif item.kind == Kind.RESEARCH_PROJECT:

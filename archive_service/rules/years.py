@@ -53,3 +53,24 @@ def home_year(item: ItemFacts, rules: Rules) -> str:
 def year_zh(year: str) -> str:
     """``"2025-2026"`` as people write it in reasons: ``"2025—2026"``."""
     return year.replace("-", "—")
+
+
+def term_of(d: date, rules: Rules) -> str:
+    """The term (学期) of ``d``: ``"2025-2026-1"`` (first) or ``"2025-2026-2"`` (second).
+
+    The first term starts with the academic year (``[year]``), the second on the day
+    ``[terms]`` names and runs to the year's end (「培训考勤每学期公布一次，学年度累积计算」).
+    """
+    year = year_of(d, rules)
+    terms = rules.ledger.terms
+    start = year_start(year)
+    second_year = start if (terms.second_start_month, terms.second_start_day) >= (
+        rules.year_start_month, rules.year_start_day) else start + 1
+    second = date(second_year, terms.second_start_month, terms.second_start_day)
+    return f"{year}-{2 if d >= second else 1}"
+
+
+def term_zh(term: str) -> str:
+    """``"2025-2026-1"`` → ``"2025—2026学年第一学期"``."""
+    year, _, number = term.rpartition("-")
+    return f"{year_zh(year)}学年第{'一' if number == '1' else '二'}学期"
