@@ -11,11 +11,13 @@ from flask_wtf.csrf import CSRFProtect
 
 from .config import instance_path, load_config
 from .db import db
+from .errors import NotFound
 from .extensions import archive
 from .models import User
 from .services import sessions
 
 ROOT = Path(__file__).resolve().parent.parent
+MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; SQLite overflows at 2**63
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -36,9 +38,16 @@ def create_app(overrides: dict[str, Any] | None = None, instance: Path | None = 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
+    app.url_value_preprocessor(_ids_fit)
     _register_blueprints(app)
     _register_cli(app)
     return app
+
+
+def _ids_fit(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """``<int:…>`` path parts beyond what the database holds name nothing: 404, not a 500."""
+    if any(isinstance(v, int) and v > MAX_ID for v in (values or {}).values()):
+        raise NotFound()
 
 
 @login_manager.user_loader

@@ -140,12 +140,12 @@ def user() -> None:
 def user_add(username: str, name: str, role: str, school_ref: str | None, staff_no: str,
              subject: str, password: str | None) -> None:
     from .db import db
-    from .services.accounts import add_user, generate_password
+    from .services.accounts import add_user, cli_ref, generate_password
 
     secret = password or generate_password()
     with db.transaction() as session:
         row = add_user(session, username=username, name=name or username, role=role,
-                       password=secret, school=school_ref, staff_no=staff_no, subject=subject)
+                       password=secret, school=cli_ref(school_ref), staff_no=staff_no, subject=subject)
         click.echo(f"已添加用户 #{row.id} {row.username}（{role}）")
     if not password:
         click.echo(f"初始密码：{secret}")

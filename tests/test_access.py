@@ -174,7 +174,7 @@ def test_named_tokens_hashes_only_last_used_and_revocation(app: Flask, world: Wo
     second = world.login("t1", "secret-pass-1")
     headers = {"Authorization": f"Bearer {first}"}
     assert world.client.get("/api/v1/me", headers=headers).status_code == 200
-    listed = second.get("/api/v1/tokens").get_json()
+    listed = second.get("/api/v1/tokens").get_json()["items"]
     assert {t["name"] for t in listed} >= {"教务系统"}
     named = next(t for t in listed if t["name"] == "教务系统")
     assert named["last_used_at"] and named["last_used_at"].endswith("+00:00")
@@ -193,12 +193,12 @@ def test_tokens_revoked_from_the_account_and_admin_pages(world: World) -> None:
     page = browser.post("/account", data={"csrf_token": _csrf(browser, "/account"),
                                           "action": "token", "name": "备课平台"})
     token = re.search(r"<code>(arc_[^<]+)</code>", page.get_data(as_text=True)).group(1)
-    mine = {t["name"]: t["id"] for t in api.get("/api/v1/tokens").get_json()}
+    mine = {t["name"]: t["id"] for t in api.get("/api/v1/tokens").get_json()["items"]}
     browser.post("/account", data={"csrf_token": _csrf(browser, "/account"), "action": "revoke",
                                    "token_id": str(mine["备课平台"])})
     assert world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}
                             ).status_code == 401
-    token_id = api.get("/api/v1/tokens").get_json()[0]["id"]
+    token_id = api.get("/api/v1/tokens").get_json()["items"][0]["id"]
     _manage(_admin(world), teacher_id, "revoke", token_id=str(token_id))
     assert api.get("/api/v1/me").status_code == 401
 

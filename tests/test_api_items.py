@@ -34,8 +34,8 @@ def test_upload_pdf_end_to_end(world: World) -> None:
     assert original.headers["X-Content-Type-Options"] == "nosniff"
 
     found = teacher.get("/api/v1/search", query_string={"q": "仿制图章"}).get_json()
-    assert [h["id"] for h in found["hits"]] == [item["id"]]
-    assert "<mark>" in found["hits"][0]["snippet_html"]
+    assert [h["id"] for h in found["items"]] == [item["id"]]
+    assert "<mark>" in found["items"][0]["snippet_html"]
 
 
 def test_docx_table_text_is_counted(world: World) -> None:

@@ -24,7 +24,7 @@ def test_teacher_sees_only_own_items(world: World) -> None:
     assert a.delete(f"/api/v1/items/{item_b}").status_code == 404
     assert a.post(f"/api/v1/items/{item_b}/preference").status_code == 404
     assert [i["id"] for i in a.get("/api/v1/items").get_json()["items"]] == [s["item_a"]]
-    assert [h["id"] for h in a.get("/api/v1/search?q=反思").get_json()["hits"]] == [s["item_a"]]
+    assert [h["id"] for h in a.get("/api/v1/search?q=反思").get_json()["items"]] == [s["item_a"]]
     assert a.get("/api/v1/search?q=反思&teacher=tb").get_json()["total"] == 0
     # teachers cannot select, manage users or schools
     assert a.post(f"/api/v1/items/{s['item_a']}/selection", {"selected": True}).status_code \
@@ -40,7 +40,7 @@ def test_school_inspector_is_limited_to_their_school(world: World) -> None:
     assert insp.get(f"/api/v1/items/{s['item_b']}").status_code == 404
     assert insp.get(f"/api/v1/items/{s['item_b']}/original").status_code == 404
     hits = insp.get("/api/v1/search?q=反思").get_json()
-    assert [h["id"] for h in hits["hits"]] == [s["item_a"]] and hits["total"] == 1
+    assert [h["id"] for h in hits["items"]] == [s["item_a"]] and hits["total"] == 1
     assert insp.get("/api/v1/search?q=反思&school=第二中学").get_json()["total"] == 0
     # read-only by default: no selection, no deletion
     assert insp.post(f"/api/v1/items/{s['item_a']}/selection",
@@ -52,10 +52,10 @@ def test_all_schools_inspector_and_filters(world: World) -> None:
     s = _setup(world)
     insp = world.user("iall", role="inspector", school=None)
     both = insp.get("/api/v1/search?q=反思").get_json()
-    assert {h["id"] for h in both["hits"]} == {s["item_a"], s["item_b"]}
+    assert {h["id"] for h in both["items"]} == {s["item_a"], s["item_b"]}
     only_b = insp.get("/api/v1/search?q=反思&school=第二中学").get_json()
-    assert [h["id"] for h in only_b["hits"]] == [s["item_b"]]
-    assert only_b["hits"][0]["teacher"] == "tb"
+    assert [h["id"] for h in only_b["items"]] == [s["item_b"]]
+    assert only_b["items"][0]["teacher"] == "tb"
     by_teacher = insp.get("/api/v1/items?teacher=ta").get_json()["items"]
     assert [i["id"] for i in by_teacher] == [s["item_a"]]
 
@@ -97,8 +97,8 @@ def test_search_filters_by_decision(world: World) -> None:
     world.admin.post(f"/api/v1/items/{s['item_a']}/selection", {"selected": True})
     insp = world.user("iall", role="inspector", school=None)
     counted = insp.get("/api/v1/search?q=反思&decision=counted").get_json()
-    assert [h["id"] for h in counted["hits"]] == [s["item_a"]] and counted["total"] == 1
-    assert counted["hits"][0]["decision"] == "counted"
-    assert counted["hits"][0]["snippet_html"].startswith("小学三年级")  # title-only match
+    assert [h["id"] for h in counted["items"]] == [s["item_a"]] and counted["total"] == 1
+    assert counted["items"][0]["decision"] == "counted"
+    assert counted["items"][0]["snippet_html"].startswith("小学三年级")  # title-only match
     waiting = insp.get("/api/v1/search?q=反思&decision=eligible_awaiting_selection").get_json()
-    assert [h["id"] for h in waiting["hits"]] == [s["item_b"]]
+    assert [h["id"] for h in waiting["items"]] == [s["item_b"]]

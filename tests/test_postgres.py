@@ -78,7 +78,7 @@ def test_full_flow_on_postgresql(tmp_path: Path, s3_server: S3Settings,
     reg = teacher.get("/api/v1/register?year=2025-2026").get_json()
     assert reg["teachers"][0]["total_hours"] == 20
     hits = teacher.get("/api/v1/search?q=英语").get_json()
-    assert item_id in [h["id"] for h in hits["hits"]]
+    assert item_id in [h["id"] for h in hits["items"]]
     assert teacher.delete(f"/api/v1/items/{paper.get_json()['id']}").status_code == 200
     assert teacher.get("/api/v1/register?year=2025-2026").get_json()["teachers"][0][
         "total_hours"] == 4

@@ -53,7 +53,7 @@ def test_selection_turns_awaiting_into_counted(world: World) -> None:
     me = _register(teacher, year="2025-2026")["teachers"][0]
     assert me["total_hours"] == 4
     assert me["cycle_hours"] == 4
-    history = teacher.get(f"/api/v1/items/{item['id']}/history").get_json()
+    history = teacher.get(f"/api/v1/items/{item['id']}/history").get_json()["items"]
     assert [e["action"] for e in history] == ["upload", "select"]
     assert history[-1]["actor"] == "系统管理员"
 
@@ -100,7 +100,7 @@ def test_replaced_file_keeps_the_frozen_version_counted(world: World) -> None:
     assert body["version"] == 2
     assert body["decision"]["code"] == "counted"
     assert body["decision"]["numbers"]["char_count"] == 3315  # the frozen, selected version
-    versions = teacher.get(f"/api/v1/items/{item['id']}/versions").get_json()
+    versions = teacher.get(f"/api/v1/items/{item['id']}/versions").get_json()["items"]
     assert [(v["number"], v["selected"], v["current"]) for v in versions] == \
         [(1, True, False), (2, False, True)]
     old = teacher.get(f"/api/v1/items/{item['id']}/original?version=1")
@@ -239,7 +239,8 @@ def test_ocr_count_needs_review_until_confirmed(world: World) -> None:
     confirmed = res.get_json()
     assert confirmed["char_count"] == 1200 and confirmed["count_confirmed"] is True
     assert confirmed["decision"]["code"] == "eligible_awaiting_selection"
-    history = [e["action"] for e in teacher.get(f"/api/v1/items/{scan['id']}/history").get_json()]
+    history = [e["action"] for e in
+               teacher.get(f"/api/v1/items/{scan['id']}/history").get_json()["items"]]
     assert history == ["upload", "confirm_count"]
 
 
@@ -260,7 +261,7 @@ def test_research_project_counts_once_its_approval_document_is_stored(world: Wor
     reg = _register(teacher, year="2025-2026")["teachers"][0]
     decision = _decisions(reg)[project["id"]]
     assert (decision["code"], decision["hours"]) == ("counted", 30)
-    files = teacher.get(f"/api/v1/items/{project['id']}/attachments").get_json()
+    files = teacher.get(f"/api/v1/items/{project['id']}/attachments").get_json()["items"]
     assert [(f["purpose"], f["original_filename"]) for f in files] == [("approval", "立项通知书.pdf")]
     got = teacher.get(f"/api/v1/attachments/{files[0]['id']}")
     assert got.data == approval.read_bytes()
@@ -348,5 +349,5 @@ def test_preference_given_at_upload_moves_from_the_other_item(world: World) -> N
     second = _upload(teacher, LONG, title="第二篇", prefer="true")
     assert second["teacher_preferred"] is True
     assert teacher.get(f"/api/v1/items/{first['id']}").get_json()["teacher_preferred"] is False
-    history = teacher.get(f"/api/v1/items/{second['id']}/history").get_json()
+    history = teacher.get(f"/api/v1/items/{second['id']}/history").get_json()["items"]
     assert [e["action"] for e in history] == ["upload", "prefer"]

@@ -57,14 +57,18 @@ def add_school(session: Session, name: str) -> School:
 
 
 def find_school(session: Session, ref: str | int | None) -> School | None:
-    """A school by id or by exact name."""
-    if ref in (None, ""):
+    """A school by id (an int) or by exact name (a str): a school named "2" is found by name,
+    never confused with the school whose id is 2."""
+    if ref is None or ref == "":
         return None
-    if isinstance(ref, int) or str(ref).isdigit():
-        school = session.get(School, int(ref))
-        if school:
-            return school
-    return session.scalar(select(School).where(School.name == str(ref).strip()))
+    if isinstance(ref, int):
+        return session.get(School, ref)
+    return session.scalar(select(School).where(School.name == ref.strip()))
+
+
+def cli_ref(value: str | None) -> str | int | None:
+    """A school typed on the command line or picked in a form (its id) may be digits."""
+    return int(value) if value and value.isdigit() and len(value) < 10 else value
 
 
 def add_user(

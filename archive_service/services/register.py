@@ -161,18 +161,17 @@ def item_decision(register: TeacherRegister | None, item_id: int, own_year: str)
     return next(iter(counted or own or found), None)
 
 
-def teachers_query(school_id: int | None, teacher: str | None, subject: str | None,
+def teachers_query(school_id: int | None, teacher: str | int | None, subject: str | None,
                    scope_school_id: int | None, all_schools: bool) -> Select[Any]:
     query = select(User).where(User.role == Role.TEACHER)
     if not all_schools:
         query = query.where(User.school_id == scope_school_id)
     if school_id is not None:
         query = query.where(User.school_id == school_id)
-    if teacher:
-        cond = User.username == teacher
-        if teacher.isdigit():
-            cond = cond | (User.id == int(teacher))
-        query = query.where(cond)
+    if isinstance(teacher, int):  # an id; a str is a username
+        query = query.where(User.id == teacher)
+    elif teacher:
+        query = query.where(User.username == teacher)
     if subject:
         query = query.where(User.subject == subject)
     return query

@@ -20,8 +20,8 @@ from .shapes import Register
 @dataclass
 class RegisterRequest:
     year: str = ""
-    school: str = ""
-    teacher: str = ""
+    school: str | int = ""  # a name, or an id (int)
+    teacher: str | int = ""  # a username, or an id (int)
     subject: str = ""
 
 
@@ -45,9 +45,9 @@ def register_for(session: Session, settings: Settings, actor: User, req: Registe
         if actor.role != Role.TEACHER and not all_schools(actor) and school.id != actor.school_id:
             raise Forbidden("您只能查看本校的学时登记。")
         school_id = school.id
-    teacher = req.teacher
+    teacher: str | int = req.teacher
     if actor.role == Role.TEACHER:
-        teacher = str(actor.id)
+        teacher = actor.id
     query = teachers_query(school_id, teacher or None, req.subject or None,
                            actor.school_id, all_schools(actor) and actor.role != Role.TEACHER)
     return build_register(session, settings, year, query)

@@ -5,6 +5,7 @@ Every decision is written to the audit trail the teacher can read.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any, TypedDict
 
 from sqlalchemy import select
@@ -101,5 +102,6 @@ def history(session: Session, item: Item) -> list[HistoryEntry]:
                              .order_by(AuditEvent.id))
     return [HistoryEntry(action=e.action, action_name=ACTION_NAMES.get(e.action, e.action),
                          actor=e.actor.name, actor_role=e.actor.role, reason=e.reason,
-                         at=e.created_at.isoformat(timespec="seconds"), details=e.details)
+                         at=e.created_at.replace(tzinfo=UTC).isoformat(timespec="seconds"),
+                         details=e.details)
             for e in events]

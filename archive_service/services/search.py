@@ -26,8 +26,8 @@ class SearchRequest:
     q: str = ""
     kind: str = ""
     year: str = ""
-    school: str = ""
-    teacher: str = ""
+    school: str | int = ""  # a name, or an id (int)
+    teacher: str | int = ""  # a username, or an id (int)
     decision: str = ""
     page: int = 1
 
@@ -48,9 +48,8 @@ def _scope_filters(session: Session, actor: User, req: SearchRequest) -> SearchF
             return None
         school_ids = (school.id,)
     if req.teacher:
-        cond = User.username == req.teacher
-        if req.teacher.isdigit():
-            cond = cond | (User.id == int(req.teacher))
+        cond = (User.id == req.teacher) if isinstance(req.teacher, int) \
+            else (User.username == req.teacher)
         teacher_ids = tuple(session.scalars(select(User.id).where(cond)))
         owner_ids = tuple(set(teacher_ids) & set(owner_ids)) if owner_ids else teacher_ids
         if not owner_ids:

@@ -30,6 +30,7 @@ class TooManyAttempts(AppError):
                          f"登录失败次数过多，已暂时锁定。请在约 {minutes} 分钟后再试，"
                          "或请管理员在“用户管理”中解锁。")
         self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 def keys(username: str, address: str) -> list[str]:

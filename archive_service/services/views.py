@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -52,7 +54,7 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> Ite
         "return_reason": item.return_reason,
         "teacher_preferred": item.teacher_preferred,
         "decision": decision_dict(item_decision(register, item.id, item.academic_year)),
-        "created_at": item.created_at.isoformat(timespec="seconds"),
+        "created_at": item.created_at.replace(tzinfo=UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -128,7 +128,7 @@ def _add_user() -> dict[str, str] | None:
         with db.transaction() as session:
             user = accounts.add_user(session, username=form.get("username", ""),
                                      name=form.get("name", ""), role=role, password=password,
-                                     school=school, staff_no=form.get("staff_no", ""),
+                                     school=accounts.cli_ref(school), staff_no=form.get("staff_no", ""),
                                      subject=form.get("subject", ""), must_change_password=True)
             result = {"username": user.username, "password": password}
     except AppError as exc:

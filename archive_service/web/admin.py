@@ -73,7 +73,7 @@ def register() -> Any:
 @roles_required(Role.ADMIN, Role.INSPECTOR)
 def teacher_register(teacher_id: int) -> Any:
     req = _register_request()
-    req.teacher = str(teacher_id)
+    req.teacher = teacher_id
     data = register_for(db.session, archive.settings, me(), req)
     if not data["teachers"]:
         from ..errors import NotFound

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from ..errors import AppError
 
@@ -19,10 +19,11 @@ HTTP_MESSAGES = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path == "/api" or request.path.startswith("/api/")
 
 
-def _render(error: AppError) -> Any:
+def _render(error: AppError, headers: dict[str, str] | None = None) -> Any:
+    headers = {**getattr(error, "headers", {}), **(headers or {})}
     if _wants_json():
         response = jsonify(error.to_dict())
     else:
@@ -30,6 +31,7 @@ def _render(error: AppError) -> Any:
     response.status_code = error.status
     if error.status == 503:
         response.headers["Retry-After"] = RETRY_AFTER
+    response.headers.update(headers)
     return response
 
 
@@ -50,7 +52,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
         code = error.code or 500
-        return _render(AppError(f"http_{code}", HTTP_MESSAGES.get(code, "请求无法完成。"), code))
+        headers = {}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return _render(AppError(f"http_{code}", HTTP_MESSAGES.get(code, "请求无法完成。"), code),
+                       headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

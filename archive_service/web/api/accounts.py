@@ -13,10 +13,11 @@ from ...models import ApiToken, School, User
 from ...services import accounts, audit
 from ...services.login import sign_in
 from ...services.scope import all_schools, require_admin
-from ...services.throttle import TooManyAttempts
 from ...vocabulary import Role
 from ..filters import iso_utc
-from . import actor, bp, json_body, token_required
+from . import actor, bp, token_required, whole_list
+from .contract import SchoolCreate, TokenRequest, UserCreate, parse_body, school_ref
+from .shapes import SchoolOut, TokenCreated, TokenOut, UserOut, operation, page_of
 
 
 def user_dict(user: User) -> dict[str, Any]:
@@ -31,32 +32,37 @@ def token_dict(row: ApiToken) -> dict[str, Any]:
 
 
 @bp.post("/tokens")
+@operation(
+    "用户名和密码换取访问令牌（只显示一次）",
+    "账号",
+    body=TokenRequest,
+    response=TokenCreated,
+    status=201,
+    public=True,
+    errors=(401, 403, 422, 429),
+)
 def create_token() -> Any:
-    data = json_body()
-    try:
-        user = sign_in(db.transaction, str(data.get("username", "")),
-                       str(data.get("password", "")), request.remote_addr or "", "api")
-    except TooManyAttempts as exc:
-        response = jsonify(exc.to_dict())
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response, 429
+    data = parse_body(TokenRequest)
+    user = sign_in(db.transaction, data.username, data.password, request.remote_addr or "", "api")
     if user.must_change_password:
         raise AppError("password_change_required",
                        "当前密码是一次性密码：请先在网页上登录并修改密码，再申请令牌。", 403)
     with db.transaction() as session:
-        token = accounts.issue_token(session, user, str(data.get("name") or ""))
+        token = accounts.issue_token(session, user, data.name or "")
         audit.record(session, audit.Entry("token_create", user.id, user.username,
                                           address=request.remote_addr or "", status=201))
     return jsonify({"token": token, "user": {"username": user.username, "role": user.role}}), 201
 
 
 @bp.get("/tokens")
+@operation("我的访问令牌", "账号", response=page_of(TokenOut), errors=())
 @token_required
 def list_tokens() -> Any:
-    return jsonify([token_dict(t) for t in accounts.tokens_of(db.session, actor().id)])
+    return jsonify(whole_list([token_dict(t) for t in accounts.tokens_of(db.session, actor().id)]))
 
 
 @bp.delete("/tokens/<int:token_id>")
+@operation("吊销我的一个令牌", "账号", status=204, errors=(404,))
 @token_required
 def revoke_token(token_id: int) -> Any:
     with db.transaction() as session:
@@ -65,58 +71,77 @@ def revoke_token(token_id: int) -> Any:
 
 
 @bp.get("/me")
+@operation("当前用户", "账号", response=UserOut, errors=())
 @token_required
 def me() -> Any:
     return jsonify(user_dict(actor()))
 
 
 @bp.post("/schools")
+@operation(
+    "添加学校（不限学校的管理员）",
+    "账号",
+    body=SchoolCreate,
+    response=SchoolOut,
+    status=201,
+    errors=(403, 409, 422),
+)
 @token_required
 def create_school() -> Any:
     user = actor()
     require_admin(user)
     if not all_schools(user):
         raise Forbidden("只有不限学校的系统管理员可以添加学校。")
+    name = parse_body(SchoolCreate).name
     with db.transaction() as session:
-        school = accounts.add_school(session, str(json_body().get("name", "")))
+        school = accounts.add_school(session, name)
         result = {"id": school.id, "name": school.name}
     return jsonify(result), 201
 
 
 @bp.get("/schools")
+@operation("学校列表", "账号", response=page_of(SchoolOut), errors=())
 @token_required
 def list_schools() -> Any:
     user = actor()
     query = select(School).order_by(School.id)
     if not all_schools(user):
         query = query.where(School.id == user.school_id)
-    return jsonify([{"id": s.id, "name": s.name} for s in db.session.scalars(query)])
+    return jsonify(whole_list([{"id": s.id, "name": s.name} for s in db.session.scalars(query)]))
 
 
 @bp.post("/users")
+@operation(
+    "添加用户（管理员）",
+    "账号",
+    body=UserCreate,
+    response=UserOut,
+    status=201,
+    errors=(403, 409, 422),
+)
 @token_required
 def create_user() -> Any:
     user = actor()
     require_admin(user)
-    data = json_body()
-    school = data.get("school")
+    data = parse_body(UserCreate)
+    school = school_ref(data.school, data.school_id)
     if not all_schools(user):
-        if data.get("role") not in (Role.TEACHER, Role.INSPECTOR):
+        if data.role not in (Role.TEACHER, Role.INSPECTOR):
             raise Forbidden("学校管理员只能添加本校教师和督查员。")
         target = accounts.find_school(db.session, school)
         if target is None or target.id != user.school_id:
             raise Forbidden("学校管理员只能在本校添加用户。")
     with db.transaction() as session:
         created = accounts.add_user(
-            session, username=str(data.get("username", "")), name=str(data.get("name", "")),
-            role=str(data.get("role", "")), password=str(data.get("password", "")),
-            school=school, staff_no=str(data.get("staff_no", "")),
-            subject=str(data.get("subject", "")))
+            session, username=data.username, name=data.name or "", role=data.role,
+            password=data.password, school=school or None, staff_no=data.staff_no,
+            subject=data.subject)
         result = user_dict(created)
     return jsonify(result), 201
 
 
 @bp.get("/users")
+@operation("用户列表（督查员、管理员）", "账号", response=page_of(UserOut), errors=(403,))
 @token_required
 def list_users() -> Any:
     user = actor()
@@ -125,4 +150,4 @@ def list_users() -> Any:
     query = select(User).order_by(User.id)
     if not all_schools(user):
         query = query.where(User.school_id == user.school_id)
-    return jsonify([user_dict(u) for u in db.session.scalars(query)])
+    return jsonify(whole_list([user_dict(u) for u in db.session.scalars(query)]))

@@ -20,20 +20,30 @@ from ...services.reports import check_year
 from ...services.scope import all_schools, require_admin
 from ..common import content_disposition
 from . import actor, bp, token_required
+from .contract import CollectionQuery, parse_query, school_ref
+from .shapes import operation
 
 
 @bp.get("/collection.pdf")
+@operation(
+    "装订成册 PDF（管理员）",
+    "学时",
+    query=CollectionQuery,
+    media="application/pdf",
+    errors=(403, 404, 503),
+)
 @token_required
 def get_collection() -> Any:
-    return collection_response(actor(), request.args.get("year", ""),
-                               request.args.get("school", ""))
+    require_admin(actor())  # the role before the query: no probing by 422
+    args = parse_query(CollectionQuery)
+    return collection_response(actor(), args.year, school_ref(args.school, args.school_id))
 
 
-def collection_school(user: User, ref: str) -> int:
+def collection_school(user: User, ref: str | int) -> int:
     """The school whose collection ``user`` asks for: their own unless they see all schools."""
     if not ref:
         if user.school_id is None:
-            raise AppError("school_required", "请指定学校（school=学校名称或编号）。")
+            raise AppError("school_required", "请指定学校（school=学校名称，或 school_id=学校编号）。")
         return user.school_id
     school = find_school(db.session, ref)
     if school is None:
@@ -43,13 +53,13 @@ def collection_school(user: User, ref: str) -> int:
     return school.id
 
 
-def collection_response(user: User, year: str, school_ref: str) -> Response:
+def collection_response(user: User, year: str, school: str | int) -> Response:
     """Build the collection into a temp dir and stream it; the dir is gone once it is open."""
     require_admin(user)
     if not year.strip():
         raise AppError("year_required", "请指定学年，例如 year=2025-2026。")
     year = check_year(year.strip())
-    school_id = collection_school(user, school_ref.strip())
+    school_id = collection_school(user, school.strip() if isinstance(school, str) else school)
     tmp = Path(tempfile.mkdtemp(prefix="archive-collection-out-"))
     try:
         path = tmp / "collection.pdf"

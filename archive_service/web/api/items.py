@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request
-from sqlalchemy import select
+from flask import g, jsonify, request, url_for
+from sqlalchemy import func, select
 
 from ...db import db
 from ...errors import AppError
 from ...extensions import archive
-from ...models import Attachment, Item, User
+from ...models import Attachment, Item, School, User
 from ...services import evidence, review
 from ...services import items as item_service
 from ...services.scope import item_filter, visible_item
@@ -18,8 +18,34 @@ from ...services.search import SearchRequest, search
 from ...services.shapes import ItemDict
 from ...services.views import attachments, items_dicts, one_item_dict, versions
 from ...vocabulary import Code, Role
-from ..common import file_response, int_arg, staged_upload
-from . import actor, bp, json_body, token_required
+from ..common import file_response, staged_upload
+from ..filters import iso_utc
+from . import actor, bp, json_body, token_required, whole_list
+from .contract import (
+    ConfirmCountBody,
+    ItemsQuery,
+    SearchQuery,
+    SelectionBody,
+    parse_body,
+    parse_query,
+    school_ref,
+    teacher_ref,
+)
+from .shapes import (
+    ATTACHMENT_FORM,
+    FILE_FORM,
+    RECOGNITION_FORM,
+    UPLOAD_FORM,
+    AttachmentOut,
+    Deleted,
+    EvidenceIds,
+    HistoryOut,
+    ItemOut,
+    SearchHit,
+    VersionOut,
+    operation,
+    page_of,
+)
 
 
 def _item_response(item_id: int, status: int = 200) -> Any:
@@ -35,6 +61,18 @@ def _competition_notice(data: ItemDict) -> str | None:
 
 
 @bp.post("/items")
+@operation(
+    "上传成果（教师）",
+    "成果",
+    response=ItemOut,
+    status=201,
+    location=True,
+    links=("get_item", "list_versions", "item_history", "list_attachments", "get_original",
+           "set_selection", "set_preference", "delete_item"),
+    errors=(403, 409, 413, 422, 503),
+    form=UPLOAD_FORM,
+    form_required=("file", "kind", "title", "completion_date"),
+)
 @token_required
 def upload_item() -> Any:
     form = item_service.ItemForm(
@@ -54,41 +92,47 @@ def upload_item() -> Any:
     item = visible_item(db.session, actor(), item_id)
     data = one_item_dict(db.session, archive.settings, item)
     data["notice"] = _competition_notice(data)
-    return jsonify(data), 201
+    return jsonify(data), 201, {"Location": url_for("api.get_item", item_id=item_id)}
 
 
 @bp.get("/items")
+@operation("成果列表", "成果", query=ItemsQuery, response=page_of(ItemOut), errors=(404,))
 @token_required
 def list_items() -> Any:
-    user = actor()
+    user, args = actor(), parse_query(ItemsQuery)
     query = select(Item).where(Item.deleted_at.is_(None), item_filter(user))
-    if teacher := request.args.get("teacher"):
-        cond = User.username == teacher
-        if teacher.isdigit():
-            cond = cond | (User.id == int(teacher))
-        query = query.where(Item.owner_id.in_(select(User.id).where(cond)))
-    if year := request.args.get("year"):
-        query = query.where(Item.academic_year == year)
-    if kind := request.args.get("kind"):
-        query = query.where(Item.kind == kind)
-    if school := request.args.get("school"):
-        from ...services.accounts import find_school
-        row = find_school(db.session, school)
-        query = query.where(Item.owner_id.in_(
-            select(User.id).where(User.school_id == (row.id if row else -1))))
-    page, per_page = int_arg("page"), min(int_arg("per_page", 100), 500)
+    if args.teacher is not None:
+        query = query.where(Item.owner_id.in_(select(User.id).where(
+            User.username == args.teacher)))
+    if args.teacher_id is not None:
+        query = query.where(Item.owner_id == args.teacher_id)
+    if args.year:
+        query = query.where(Item.academic_year == args.year)
+    if args.kind:
+        query = query.where(Item.kind == args.kind)
+    if args.school is not None:
+        query = query.where(Item.owner_id.in_(select(User.id).join(School).where(
+            School.name == args.school)))
+    if args.school_id is not None:
+        query = query.where(Item.owner_id.in_(select(User.id).where(
+            User.school_id == args.school_id)))
+    page, per_page = args.page, args.per_page
     rows = list(db.session.scalars(query.order_by(Item.id).offset((page - 1) * per_page)
                                    .limit(per_page)))
-    return jsonify({"items": items_dicts(db.session, archive.settings, rows), "page": page})
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return jsonify({"items": items_dicts(db.session, archive.settings, rows), "total": total,
+                    "page": page, "per_page": per_page})
 
 
 @bp.get("/items/<int:item_id>")
+@operation("成果详情", "成果", response=ItemOut, errors=(404,))
 @token_required
 def get_item(item_id: int) -> Any:
     return _item_response(item_id)
 
 
 @bp.get("/items/<int:item_id>/original")
+@operation("下载原件（附件形式）", "成果", media="application/octet-stream", errors=(404, 503))
 @token_required
 def get_original(item_id: int) -> Any:
     item = visible_item(db.session, actor(), item_id)
@@ -103,6 +147,7 @@ def get_original(item_id: int) -> Any:
 
 
 @bp.delete("/items/<int:item_id>")
+@operation("删除成果", "成果", response=Deleted, errors=(403, 404, 409))
 @token_required
 def delete_item(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
@@ -115,6 +160,14 @@ def delete_item(item_id: int) -> Any:
 
 
 @bp.put("/items/<int:item_id>/file")
+@operation(
+    "替换文件（生成新版本）",
+    "成果",
+    response=ItemOut,
+    errors=(403, 404, 409, 413, 422, 503),
+    form=FILE_FORM,
+    form_required=("file",),
+)
 @token_required
 def replace_file(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
@@ -128,25 +181,35 @@ def replace_file(item_id: int) -> Any:
 
 
 @bp.get("/items/<int:item_id>/versions")
+@operation("文件版本", "成果", response=page_of(VersionOut), errors=(404,))
 @token_required
 def list_versions(item_id: int) -> Any:
     item = visible_item(db.session, actor(), item_id)
-    return jsonify([{"number": v.number, "original_filename": v.original_filename,
-                     "sha256": v.sha256, "size": v.size, "char_count": v.char_count,
-                     "selected": v.id == item.selected_version_id,
-                     "current": v.id == item.current_version_id,
-                     "created_at": v.created_at.isoformat(timespec="seconds")}
-                    for v in versions(db.session, item)])
+    return jsonify(whole_list([{
+        "number": v.number, "original_filename": v.original_filename, "sha256": v.sha256,
+        "size": v.size, "char_count": v.char_count, "selected": v.id == item.selected_version_id,
+        "current": v.id == item.current_version_id, "created_at": iso_utc(v.created_at)}
+        for v in versions(db.session, item)]))
 
 
 @bp.get("/items/<int:item_id>/history")
+@operation("审核与操作记录", "成果", response=page_of(HistoryOut), errors=(404,))
 @token_required
 def item_history(item_id: int) -> Any:
     item = visible_item(db.session, actor(), item_id)
-    return jsonify(review.history(db.session, item))
+    return jsonify(whole_list(review.history(db.session, item)))
 
 
 @bp.post("/items/<int:item_id>/recognitions")
+@operation(
+    "登记论文获奖或发表（可附证书 evidence）",
+    "证明材料",
+    response=ItemOut,
+    status=201,
+    errors=(403, 404, 413, 422, 503),
+    form=RECOGNITION_FORM,
+    form_required=("type", "level", "date"),
+)
 @token_required
 def add_recognition(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
@@ -163,6 +226,15 @@ def add_recognition(item_id: int) -> Any:
 
 
 @bp.post("/items/<int:item_id>/attachments")
+@operation(
+    "上传证明材料",
+    "证明材料",
+    response=EvidenceIds,
+    status=201,
+    errors=(403, 404, 413, 422, 503),
+    form=ATTACHMENT_FORM,
+    form_required=("file",),
+)
 @token_required
 def add_attachment(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
@@ -173,14 +245,17 @@ def add_attachment(item_id: int) -> Any:
 
 
 @bp.get("/items/<int:item_id>/attachments")
+@operation("证明材料列表", "证明材料", response=page_of(AttachmentOut), errors=(404,))
 @token_required
 def list_attachments(item_id: int) -> Any:
     item = visible_item(db.session, actor(), item_id)
-    return jsonify([{"id": a.id, "purpose": a.purpose, "original_filename": a.original_filename,
-                     "size": a.size, "mime": a.mime} for a in attachments(db.session, item)])
+    return jsonify(whole_list([{"id": a.id, "purpose": a.purpose,
+                                "original_filename": a.original_filename, "size": a.size,
+                                "mime": a.mime} for a in attachments(db.session, item)]))
 
 
 @bp.get("/attachments/<int:attachment_id>")
+@operation("下载证明材料（附件形式）", "证明材料", media="application/octet-stream", errors=(404, 503))
 @token_required
 def get_attachment(attachment_id: int) -> Any:
     att = db.session.get(Attachment, attachment_id)
@@ -202,40 +277,49 @@ def _review(item_id: int, action: Any) -> Any:
 
 
 @bp.post("/items/<int:item_id>/selection")
+@operation("学校筛选入册或退回", "筛选", body=SelectionBody, response=ItemOut, errors=(403, 404, 409, 422))
 @token_required
 def set_selection(item_id: int) -> Any:
-    data = json_body()
-    selected = data.get("selected")
-    if not isinstance(selected, bool):
-        raise AppError("bad_request", "selected 必须是 true 或 false。")
+    visible_item(db.session, actor(), item_id)  # scope before the body: no probing by 422
+    data = parse_body(SelectionBody)
     return _review(item_id, lambda s, item: review.set_selection(
-        s, archive.settings, actor(), item, selected, data.get("reason")))
+        s, archive.settings, actor(), item, data.selected, data.reason))
 
 
 @bp.post("/items/<int:item_id>/confirm-count")
+@operation(
+    "确认（或更正）OCR 字数",
+    "筛选",
+    body=ConfirmCountBody,
+    response=ItemOut,
+    errors=(403, 404, 409, 422),
+)
 @token_required
 def confirm_count(item_id: int) -> Any:
-    count = json_body().get("char_count")
-    if count is not None and not isinstance(count, int):
-        raise AppError("bad_request", "char_count 必须是整数。")
+    visible_item(db.session, actor(), item_id)
+    count = parse_body(ConfirmCountBody).char_count
     return _review(item_id, lambda s, item: review.confirm_count(
         s, archive.settings, actor(), item, count))
 
 
 @bp.post("/items/<int:item_id>/preference")
+@operation("教师希望计入的一篇", "筛选", response=ItemOut, errors=(403, 404, 409))
 @token_required
 def set_preference(item_id: int) -> Any:
     return _review(item_id, lambda s, item: review.set_preference(s, archive.settings, actor(), item))
 
 
 @bp.get("/search")
+@operation("全文检索", "检索", query=SearchQuery, response=page_of(SearchHit), errors=(403, 404, 503))
 @token_required
 def search_items() -> Any:
-    args = request.args
-    req = SearchRequest(q=args.get("q", ""), kind=args.get("kind", ""),
-                        year=args.get("year", ""), school=args.get("school", ""),
-                        teacher=args.get("teacher", ""), decision=args.get("decision", ""),
-                        page=int_arg("page"))
-    return jsonify(search(db.session, archive.index, archive.settings, actor(), req))
+    args = parse_query(SearchQuery)
+    req = SearchRequest(q=args.q, kind=args.kind or "", year=args.year or "",
+                        school=school_ref(args.school, args.school_id),
+                        teacher=teacher_ref(args.teacher, args.teacher_id),
+                        decision=args.decision or "", page=args.page)
+    result = search(db.session, archive.index, archive.settings, actor(), req)
+    return jsonify({"items": result["hits"], "total": result["total"], "page": result["page"],
+                    "per_page": result["per_page"]})
 
 

@@ -1,133 +1,165 @@
-"""The served OpenAPI document (kept next to the routes it describes)."""
+"""/api/v1/openapi.json, generated from the routes and the models they declare.
+
+Every /api/v1 route carries an ``@operation`` (shapes.py); its query, body and response models
+(contract.py, shapes.py) become parameters, request bodies and response schemas, so the document
+cannot drift from what the views validate and return.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
 from typing import Any
 
-from flask import jsonify
+from flask import Flask, current_app, jsonify
+from pydantic import BaseModel
 
-from ...vocabulary import KINDS
 from . import bp
+from .contract import FIELD_NAMES, MAX_ID
+from .shapes import Error, Operation
 
-ERROR = {"$ref": "#/components/schemas/Error"}
+PREFIX = "/api/v1"
+REF = "#/components/schemas/{model}"
+ERROR_TEXT = {400: "请求有误（说明见 message）", 401: "未提供有效的访问令牌", 403: "无权进行此操作",
+              404: "不存在或无权查看", 409: "与现有数据冲突", 413: "文件太大", 415: "文件类型不受支持",
+              422: "输入不符合声明（fields 指出字段）", 429: "尝试过于频繁", 503: "服务暂时不可用"}
+ALWAYS = {400}  # a request the service cannot act on, explained in message
+_PARAM = re.compile(r"<(?:int:)?([a-z_]+)>")
 
 
-def _op(summary: str, params: Sequence[str] = (), body: dict[str, Any] | None = None,
-        ok: str = "200", schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "parameters": [{"name": p, "in": "query", "schema": {"type": "string"}} for p in params],
-        "responses": {ok: {"description": "成功", **({"content": {"application/json": {
-            "schema": schema}}} if schema else {})},
-            "4XX": {"description": "错误", "content": {"application/json": {"schema": ERROR}}}},
-    }
+def undeclared(app: Flask) -> list[str]:
+    """API routes without an @operation declaration."""
+    return sorted(f"{m} {r.rule}" for r in app.url_map.iter_rules() if r.rule.startswith(PREFIX)
+                  for m in (r.methods or set()) - {"HEAD", "OPTIONS"}
+                  if not hasattr(app.view_functions[r.endpoint], "__api_operation__"))
+
+
+class _Schemas:
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {}
+
+    def ref(self, model: type[BaseModel], mode: str = "serialization") -> dict[str, Any]:
+        schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
+        self.components.update(schema.pop("$defs", {}))
+        self.components[model.__name__] = schema
+        return {"$ref": REF.format(model=model.__name__)}
+
+    def inline(self, model: type[BaseModel]) -> dict[str, Any]:
+        schema = model.model_json_schema(ref_template=REF, mode="validation")
+        self.components.update(schema.pop("$defs", {}))
+        return schema
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _parameters(rule: str, op: Operation, schemas: _Schemas) -> list[dict[str, Any]]:
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+              for name in _PARAM.findall(rule)]
+    if op.query is not None:
+        query = schemas.inline(op.query)
+        required = set(query.get("required", []))
+        for name, schema in query["properties"].items():
+            params.append({"name": name, "in": "query", "required": name in required,
+                           "description": FIELD_NAMES.get(name, name),
+                           "schema": _not_null(schema)})
+    return params
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or has a value: "null" is not one of its values."""
+    schema = {k: v for k, v in schema.items() if k not in ("title", "default") or v is not None}
+    schema.pop("title", None)
+    options = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+    return schema
+
+
+def _body(op: Operation, schemas: _Schemas) -> dict[str, Any] | None:
+    if op.body is not None:
+        return {"required": True, "content": _json(schemas.ref(op.body, "validation"))}
+    if op.form is not None:
+        return {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "properties": op.form, "required": list(op.form_required)}}}}
+    return None
+
+
+def _responses(op: Operation, schemas: _Schemas) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": op.summary}
+    if op.media:
+        ok["content"] = {op.media: {"schema": {"type": "string", "format": "binary"}}}
+    elif op.response is not None:
+        ok["content"] = _json(schemas.ref(op.response))
+    if op.location:
+        ok["headers"] = {"Location": {"description": "新建资源的地址", "schema": {"type": "string"}}}
+    if op.links:
+        ok["links"] = {target: {"operationId": target,
+                                "parameters": {"item_id": "$response.body#/id"}}
+                       for target in op.links}
+    responses: dict[str, Any] = {str(op.status): ok}
+    error = _json({"$ref": REF.format(model="Error")})
+    codes = set(op.errors) | ALWAYS | ({422} if op.query or op.body or op.form else set())
+    if op.form:  # a file: too large, or of a type the operation does not take
+        codes |= {413, 415}
+    if not op.public:
+        codes.add(401)
+    for code in sorted(codes):
+        responses[str(code)] = {"description": ERROR_TEXT.get(code, "错误"), "content": error}
+    if 401 in codes:
+        responses["401"]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"},
+                                                            "description": "Bearer"}}
+    if 429 in codes:
+        responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
+                                                       "description": "秒"}}
+    return responses
+
+
+def _operation(endpoint: str, rule: str, op: Operation, schemas: _Schemas) -> dict[str, Any]:
+    doc: dict[str, Any] = {"operationId": endpoint.split(".", 1)[1], "summary": op.summary,
+                           "tags": [op.tag], "parameters": _parameters(rule, op, schemas),
+                           "responses": _responses(op, schemas), **op.extra}
+    body = _body(op, schemas)
     if body:
-        op["requestBody"] = {"required": True, "content": body}
-    return op
+        doc["requestBody"] = body
+    if op.public:
+        doc["security"] = []
+    return doc
 
 
-def _path_id(op: dict[str, Any]) -> dict[str, Any]:
-    op["parameters"] = [{"name": "item_id", "in": "path", "required": True,
-                         "schema": {"type": "integer"}}] + op["parameters"]
-    return op
-
-
-def _json(props: dict[str, str], required: list[str]) -> dict[str, Any]:
-    return {"application/json": {"schema": {
-        "type": "object", "required": required,
-        "properties": {k: {"type": v} for k, v in props.items()}}}}
-
-
-UPLOAD = {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file", "kind", "title", "completion_date"],
-    "properties": {
-        "file": {"type": "string", "format": "binary"},
-        "kind": {"type": "string", "enum": [str(k) for k in KINDS]},
-        "title": {"type": "string"}, "completion_date": {"type": "string", "format": "date"},
-        "subtype": {"type": "string"},
-        "metadata": {"type": "string", "description": "JSON 对象字符串"},
-        "prefer": {"type": "boolean"}}}}}
-ITEM = {"$ref": "#/components/schemas/Item"}
-
-DOCUMENT: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "校本研修档案 API", "version": "1.0"},
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
-                "code": {"type": "string"}, "message": {"type": "string"}}}}},
-            "Decision": {"type": "object", "properties": {
-                "code": {"type": "string"}, "hours": {"type": "number"},
-                "reason": {"type": "string"}, "related_item_id": {"type": ["integer", "null"]},
-                "rule": {"type": "string"}, "numbers": {"type": "object"},
-                "year": {"type": "string"}}},
-            "Item": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "kind": {"type": "string"},
-                "subtype": {"type": "string"}, "title": {"type": "string"},
-                "owner": {"type": "object"}, "completion_date": {"type": "string"},
-                "academic_year": {"type": "string"}, "char_count": {"type": "integer"},
-                "count_parts": {"type": ["array", "null"], "description":
-                                "各部分字数 [{part, name, count}]：body 正文、textbox 文本框、note 脚注和尾注"
-                                "（计入）；header 页眉页脚、comment 批注、hidden 隐藏文字（不计入）"},
-                "count_explanation": {"type": ["string", "null"]},
-                "recorded_count": {"type": ["object", "null"], "description":
-                                   "文件自己记录的统计（docProps/app.xml）与本系统同口径统计的比较"},
-                "count_review": {"type": "boolean", "description": "与文件记录相差超过 2%，需人工核对"},
-                "original_filename": {"type": "string"}, "sha256": {"type": "string"},
-                "size": {"type": "integer"}, "mime": {"type": "string"},
-                "metadata": {"type": "object"},
-                "decision": {"$ref": "#/components/schemas/Decision"}}},
-        },
-    },
-    "security": [{"bearer": []}],
-    "paths": {
-        "/api/v1/tokens": {"post": {**_op("用户名和密码换取访问令牌", body=_json(
-            {"username": "string", "password": "string"}, ["username", "password"]), ok="201"),
-            "security": []}},
-        "/api/v1/schools": {"get": _op("学校列表"), "post": _op(
-            "添加学校（系统管理员）", body=_json({"name": "string"}, ["name"]), ok="201")},
-        "/api/v1/users": {"get": _op("用户列表"), "post": _op("添加用户（管理员）", body=_json(
-            {"username": "string", "name": "string", "role": "string", "school": "string",
-             "password": "string", "staff_no": "string", "subject": "string"},
-            ["username", "role", "password"]), ok="201")},
-        "/api/v1/items": {
-            "get": _op("成果列表", ["teacher", "year", "kind", "school", "page"]),
-            "post": _op("上传成果（教师）", body=UPLOAD, ok="201", schema=ITEM)},
-        "/api/v1/items/{item_id}": {"get": _path_id(_op("成果详情", schema=ITEM)),
-                                    "delete": _path_id(_op("删除成果"))},
-        "/api/v1/items/{item_id}/original": {"get": _path_id(_op("下载原件", ["version"]))},
-        "/api/v1/items/{item_id}/file": {"put": _path_id(_op("替换文件（新版本）", body={
-            "multipart/form-data": {"schema": {"type": "object", "properties": {
-                "file": {"type": "string", "format": "binary"}}}}}))},
-        "/api/v1/items/{item_id}/versions": {"get": _path_id(_op("文件版本"))},
-        "/api/v1/items/{item_id}/history": {"get": _path_id(_op("审核与操作记录"))},
-        "/api/v1/items/{item_id}/recognitions": {"post": _path_id(_op(
-            "登记论文获奖或发表（可附证书 evidence）", body=_json(
-                {"type": "string", "level": "string", "grade": "integer", "date": "string"},
-                ["type", "level", "date"]), ok="201"))},
-        "/api/v1/items/{item_id}/attachments": {
-            "get": _path_id(_op("证明材料列表")),
-            "post": _path_id(_op("上传证明材料", ok="201"))},
-        "/api/v1/items/{item_id}/selection": {"post": _path_id(_op(
-            "学校筛选或退回", body=_json({"selected": "boolean", "reason": "string"},
-                                        ["selected"])))},
-        "/api/v1/items/{item_id}/confirm-count": {"post": _path_id(_op(
-            "确认（或更正）OCR 字数", body=_json({"char_count": "integer"}, [])))},
-        "/api/v1/items/{item_id}/preference": {"post": _path_id(_op("设为希望计入的一篇"))},
-        "/api/v1/search": {"get": _op("全文检索", ["q", "kind", "year", "school", "teacher",
-                                                  "decision", "page"])},
-        "/api/v1/register": {"get": _op("学时登记", ["year", "school", "teacher", "subject"])},
-        "/api/v1/register.xlsx": {"get": _op("学时登记表 XLSX", ["year", "school", "teacher",
-                                                              "subject"])},
-        "/api/v1/register.csv": {"get": _op("学时登记表 CSV", ["year", "school", "teacher",
-                                                            "subject"])},
-        "/api/v1/collection.pdf": {"get": _op("装订成册 PDF（管理员）", ["year", "school"])},
-    },
-}
+def build(app: Flask) -> dict[str, Any]:
+    schemas = _Schemas()
+    schemas.ref(Error)
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions[rule.endpoint]
+        op = getattr(view, "__api_operation__", None)
+        if not rule.rule.startswith(PREFIX) or op is None:
+            continue
+        path = _PARAM.sub(r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, rule.rule, op,
+                                                                    schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "校本研修档案 API", "version": "1.0",
+                 "description": "认证：Authorization: Bearer <令牌>（POST /api/v1/tokens 获取）。"
+                                "错误统一为 {\"error\": {\"code\", \"message\"}}。"},
+        "servers": [{"url": "/"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": schemas.components},
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
 
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    return jsonify(DOCUMENT)
+    return jsonify(build(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
+openapi.__api_operation__ = Operation("本文档（OpenAPI 3.1）", "文档", public=True,  # type: ignore[attr-defined]
+                                      errors=())

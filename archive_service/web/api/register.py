@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from ...db import db
 from ...extensions import archive
@@ -13,17 +13,21 @@ from ...services.reports import RegisterRequest, archive_years, register_for
 from ...services.shapes import Register
 from ..common import content_disposition
 from . import actor, bp, token_required
+from .contract import RegisterQuery, parse_query, school_ref, teacher_ref
+from .shapes import RegisterOut, operation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _request() -> RegisterRequest:
-    args = request.args
-    return RegisterRequest(year=args.get("year", ""), school=args.get("school", ""),
-                           teacher=args.get("teacher", ""), subject=args.get("subject", ""))
+    args = parse_query(RegisterQuery)
+    return RegisterRequest(year=args.year, school=school_ref(args.school, args.school_id),
+                           teacher=teacher_ref(args.teacher, args.teacher_id),
+                           subject=args.subject)
 
 
 @bp.get("/register")
+@operation("学时登记", "学时", query=RegisterQuery, response=RegisterOut, errors=(403, 404))
 @token_required
 def get_register() -> Any:
     return jsonify(register_for(db.session, archive.settings, actor(), _request()))
@@ -40,6 +44,13 @@ def _years(req: RegisterRequest) -> list[Register]:
 
 
 @bp.get("/register.xlsx")
+@operation(
+    "学时登记表（Excel）",
+    "学时",
+    query=RegisterQuery,
+    media="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    errors=(403, 404),
+)
 @token_required
 def get_register_xlsx() -> Any:
     registers = _years(_request())
@@ -51,6 +62,7 @@ def get_register_xlsx() -> Any:
 
 
 @bp.get("/register.csv")
+@operation("学时登记表（CSV）", "学时", query=RegisterQuery, media="text/csv", errors=(403, 404))
 @token_required
 def get_register_csv() -> Any:
     registers = _years(_request())

@@ -1,0 +1,219 @@
+"""The API's declared outputs (pydantic v2 models used only to describe responses) and the
+``@operation`` declaration each API view carries; openapi.py builds the document from both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar, get_args
+
+from pydantic import BaseModel, Field
+
+from ... import vocabulary
+from ...services.evidence import PURPOSES
+from .contract import YEAR_PATTERN, Decision, Kind, Role
+
+BINARY = {"type": "string", "format": "binary"}
+UPLOAD_FORM = {
+    "file": BINARY, "kind": {"type": "string", "enum": list(get_args(Kind))},
+    "title": {"type": "string", "minLength": 1, "maxLength": 300},
+    "completion_date": {"type": "string", "format": "date"}, "subtype": {"type": "string"},
+    "metadata": {"type": "string", "description": "JSON 对象（按成果类型填写）"},
+    "prefer": {"type": "string", "enum": ["1", "0", "true", "false"]},
+}
+FILE_FORM = {"file": BINARY}
+RECOGNITION_FORM = {
+    "type": {"type": "string", "enum": [t.value for t in vocabulary.RecognitionType]},
+    "level": {"type": "string", "enum": [level.value for level in vocabulary.LEVELS]},
+    "grade": {"type": "string"}, "date": {"type": "string", "format": "date"}, "evidence": BINARY,
+}
+ATTACHMENT_FORM = {"file": BINARY, "purpose": {"type": "string", "enum": list(PURPOSES)}}
+Selection = Literal["pending", "selected", "new_version_pending", "returned"]
+AwareTime = str  # ISO 8601 with a UTC offset, e.g. 2026-12-02T03:00:00+00:00
+
+
+class Error(BaseModel):
+    class Detail(BaseModel):
+        code: str
+        message: str = Field(description="中文说明：哪里不对、该怎么做")
+        fields: list[dict[str, str]] | None = None
+
+    error: Detail
+
+
+class DecisionOut(BaseModel):
+    year: str = Field(pattern=YEAR_PATTERN)
+    code: Decision
+    hours: float
+    reason: str
+    rule: str
+    numbers: dict[str, Any]
+    related_item_id: int | None
+
+
+class Owner(BaseModel):
+    id: int
+    name: str
+    username: str
+    school: str | None
+
+
+class ItemOut(BaseModel):
+    id: int
+    kind: Kind
+    subtype: str
+    title: str
+    owner: Owner
+    completion_date: str = Field(json_schema_extra={"format": "date"})
+    academic_year: str = Field(pattern=YEAR_PATTERN)
+    char_count: int
+    min_chars: int | None
+    count_from_ocr: bool
+    count_confirmed: bool
+    count_parts: list[dict[str, Any]] | None = Field(
+        description="各部分字数 [{part, name, count}]：body 正文、textbox 文本框、note 脚注和尾注（计入）；"
+                    "header 页眉页脚、comment 批注、hidden 隐藏文字（不计入）")
+    count_explanation: str | None
+    recorded_count: dict[str, Any] | None = Field(
+        description="文件自己记录的统计（docProps/app.xml）与本系统同口径统计的比较")
+    count_review: bool = Field(description="与文件记录相差超过 2%，需人工核对")
+    original_filename: str
+    sha256: str
+    size: int
+    mime: str
+    version: int
+    warnings: list[str]
+    metadata: dict[str, Any]
+    selection: Selection
+    return_reason: str | None
+    teacher_preferred: bool
+    decision: DecisionOut | None
+    created_at: AwareTime = Field(json_schema_extra={"format": "date-time"})
+
+
+class SchoolOut(BaseModel):
+    id: int
+    name: str
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    name: str
+    role: Role
+    school: str | None
+    school_id: int | None
+    staff_no: str
+    subject: str
+    active: bool
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    created_at: AwareTime = Field(json_schema_extra={"format": "date-time"})
+    last_used_at: AwareTime | None = Field(json_schema_extra={"format": "date-time"})
+
+
+class TokenCreated(BaseModel):
+    class Who(BaseModel):
+        username: str
+        role: Role
+
+    token: str
+    user: Who
+
+
+class VersionOut(BaseModel):
+    number: int
+    original_filename: str
+    sha256: str
+    size: int
+    char_count: int
+    selected: bool
+    current: bool
+    created_at: AwareTime = Field(json_schema_extra={"format": "date-time"})
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    purpose: str
+    original_filename: str
+    size: int
+    mime: str
+
+
+class HistoryOut(BaseModel):
+    action: str
+    action_name: str
+    actor: str
+    actor_role: Role
+    reason: str
+    at: AwareTime = Field(json_schema_extra={"format": "date-time"})
+    details: dict[str, Any]
+
+
+class SearchHit(BaseModel):
+    id: int
+    title: str
+    teacher: str
+    school: str | None
+    kind: Kind
+    academic_year: str
+    score: float
+    snippet_html: str
+    decision: Decision | None
+
+
+class EvidenceIds(BaseModel):
+    attachment_id: int | None = None
+    recognition_id: int | None = None
+
+
+class Deleted(BaseModel):
+    deleted: int
+
+
+class RegisterOut(BaseModel):
+    """学时登记: per teacher, hours by kind and every item's decision."""
+
+    year: str = Field(pattern=YEAR_PATTERN)
+    teachers: list[dict[str, Any]]
+
+
+def page_of(model: type[BaseModel]) -> type[BaseModel]:
+    """The one list shape: ``items``, ``total``, ``page``, ``per_page``."""
+    return type(f"{model.__name__.removesuffix('Out')}Page", (BaseModel,), {
+        "__annotations__": {"items": list[model], "total": int,  # type: ignore[valid-type]
+                            "page": int, "per_page": int}})
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one API route takes and gives, declared next to the view."""
+
+    summary: str
+    tag: str
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    form: dict[str, Any] | None = None  # multipart fields: name -> JSON schema
+    form_required: tuple[str, ...] = ()
+    media: str | None = None  # a file answer: its media type
+    public: bool = False
+    errors: tuple[int, ...] = (403, 404, 422)
+    location: bool = False  # 201 with a Location header
+    links: tuple[str, ...] = ()  # operations that take this answer's ``id`` as ``item_id``
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def operation(summary: str, tag: str, **kw: Any) -> Callable[[F], F]:
+    def attach(view: F) -> F:
+        view.__api_operation__ = Operation(summary, tag, **kw)  # type: ignore[attr-defined]
+        return view
+
+    return attach

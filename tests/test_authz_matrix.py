@@ -1,0 +1,266 @@
+"""Authorization matrix generated from the app's route table.
+
+Every (method, rule) the app serves must have a row in MATRIX, so a new route without an entry
+fails this suite.  Each row is requested as nine actors and the status compared with the one
+expected.  Another teacher's item is 404 everywhere (pages, API, originals, attachments).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from storage import S3Settings
+from tests.conftest import Api, World, corpus, make_app
+
+ROLES = ("anonymous", "owner", "same_school", "other_school", "inspector_in", "inspector_out",
+         "school_admin", "other_admin", "global_admin")
+YEAR = "2025-2026"
+DOC = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"
+PDF = "zh_pdf_06_kechengsizheng_jiaoxuesheji.pdf"
+BOUND = "zh_pdf_04_mokuai1_jiaoan.pdf"
+
+
+def row(*codes: int) -> dict[str, int]:
+    """Statuses in ROLES order."""
+    assert len(codes) == len(ROLES)
+    return dict(zip(ROLES, codes, strict=True))
+
+
+def same(code: int, anonymous: int) -> dict[str, int]:
+    return {role: anonymous if role == "anonymous" else code for role in ROLES}
+
+
+# visibility of the owner's item:      anon owner same other in  out  sadm oadm gadm
+ITEM_WEB = row(302, 200, 404, 404, 200, 404, 200, 404, 200)
+ITEM_API = row(401, 200, 404, 404, 200, 404, 200, 404, 200)
+ITEM_WEB_WRITE = row(302, 302, 404, 404, 302, 404, 302, 404, 302)
+TEACHER_PAGE = row(302, 200, 200, 200, 403, 403, 403, 403, 403)
+STAFF_PAGE = row(302, 403, 403, 403, 200, 200, 200, 200, 200)
+ADMIN_PAGE = row(302, 403, 403, 403, 403, 403, 200, 200, 200)
+
+
+SEE_ITEM = ("owner", "inspector_in", "school_admin", "global_admin")
+
+
+@dataclass
+class Case:
+    expected: dict[str, int]
+    path: str = ""  # with {item}, {attachment}, {owner}, {user}, {token} filled in
+    data: Callable[[str], dict[str, Any]] | None = None  # form (web) or JSON (API) per role
+    fresh_item: bool = False  # roles that see the item get their own (the request deletes it)
+    fresh_session: bool = False  # the request ends the session: use a new one
+    raw: dict[str, Any] = field(default_factory=dict)  # extra client kwargs
+
+
+def _bad_login(role: str) -> dict[str, Any]:
+    return {"username": f"nobody-{role}", "password": "wrong-password"}
+
+
+MATRIX: dict[str, Case] = {
+    # ---- pages ----------------------------------------------------------------------------
+    "GET /": Case(same(302, 302)),
+    "GET /login": Case(same(200, 200)),
+    "POST /login": Case(same(401, 401), data=_bad_login),
+    "POST /logout": Case(same(302, 302), fresh_session=True),
+    "GET /account": Case(same(200, 302)),
+    "POST /account": Case(same(200, 302), data=lambda r: {"action": "password", "old": "x",
+                                                            "new": "y"}),
+    "GET /my/items": Case(TEACHER_PAGE),
+    "GET /my/hours": Case(TEACHER_PAGE),
+    "GET /my/items/new": Case(TEACHER_PAGE),
+    "POST /my/items/new": Case(row(302, 400, 400, 400, 403, 403, 403, 403, 403), data=lambda r: {}),
+    "GET /search": Case(same(200, 302)),
+    "GET /admin/review": Case(STAFF_PAGE),
+    "GET /admin/register": Case(STAFF_PAGE),
+    "GET /admin/register.csv": Case(STAFF_PAGE),
+    "GET /admin/register.xlsx": Case(STAFF_PAGE),
+    "GET /admin/register/<int:teacher_id>": Case(row(302, 403, 403, 403, 200, 404, 200, 404, 200),
+                                                 path="/admin/register/{owner}"),
+    "GET /admin/collection.pdf": Case(row(302, 403, 403, 403, 403, 403, 200, 403, 200),
+                                      path=f"/admin/collection.pdf?year={YEAR}&school={{school_name}}"),
+    "GET /admin/users": Case(ADMIN_PAGE),
+    "POST /admin/users": Case(row(302, 403, 403, 403, 403, 403, 200, 403, 200),
+                              data=lambda r: {"username": "", "role": "teacher",
+                                              "school": "{school}"}),
+    "POST /admin/users/<int:user_id>/manage": Case(row(302, 403, 403, 403, 403, 403, 200, 404, 200),
+                                                   path="/admin/users/{user}/manage",
+                                                   data=lambda r: {"action": "unlock"}),
+    "POST /admin/schools": Case(row(302, 403, 403, 403, 403, 403, 403, 403, 302),
+                                data=lambda r: {"name": ""}),
+    "GET /admin/audit": Case(ADMIN_PAGE),
+    "GET /admin/audit.xlsx": Case(ADMIN_PAGE),
+    "GET /items/<int:item_id>": Case(ITEM_WEB),
+    "GET /items/<int:item_id>/original": Case(ITEM_WEB),
+    "GET /items/attachments/<int:attachment_id>": Case(ITEM_WEB,
+                                                       path="/items/attachments/{attachment}"),
+    "POST /items/<int:item_id>/attachments": Case(ITEM_WEB_WRITE, data=lambda r: {}),
+    "POST /items/<int:item_id>/confirm-count": Case(ITEM_WEB_WRITE, data=lambda r: {}),
+    "POST /items/<int:item_id>/delete": Case(ITEM_WEB_WRITE, fresh_item=True),
+    "POST /items/<int:item_id>/file": Case(ITEM_WEB_WRITE, data=lambda r: {}),
+    "POST /items/<int:item_id>/preference": Case(ITEM_WEB_WRITE),
+    "POST /items/<int:item_id>/recognitions": Case(ITEM_WEB_WRITE, data=lambda r: {}),
+    "POST /items/<int:item_id>/selection": Case(ITEM_WEB_WRITE, data=lambda r: {"selected": "0"}),
+    # ---- API ------------------------------------------------------------------------------
+    "GET /api/v1/openapi.json": Case(same(200, 200)),
+    "POST /api/v1/tokens": Case(same(401, 401), data=_bad_login),
+    "GET /api/v1/tokens": Case(same(200, 401)),
+    "DELETE /api/v1/tokens/<int:token_id>": Case(row(401, 204, 404, 404, 404, 404, 404, 404, 404),
+                                                 path="/api/v1/tokens/{token}"),
+    "GET /api/v1/me": Case(same(200, 401)),
+    "GET /api/v1/schools": Case(same(200, 401)),
+    "POST /api/v1/schools": Case(row(401, 403, 403, 403, 403, 403, 403, 403, 422),
+                                 data=lambda r: {"name": ""}),
+    "GET /api/v1/users": Case(row(401, 403, 403, 403, 200, 200, 200, 200, 200)),
+    "POST /api/v1/users": Case(row(401, 403, 403, 403, 403, 403, 422, 422, 422),
+                               data=lambda r: {}),
+    "GET /api/v1/items": Case(same(200, 401)),
+    "POST /api/v1/items": Case(row(401, 400, 400, 400, 403, 403, 403, 403, 403), data=lambda r: {}),
+    "GET /api/v1/items/<int:item_id>": Case(ITEM_API),
+    "DELETE /api/v1/items/<int:item_id>": Case(row(401, 200, 404, 404, 403, 404, 200, 404, 200),
+                                               fresh_item=True),
+    "GET /api/v1/items/<int:item_id>/original": Case(ITEM_API),
+    "GET /api/v1/items/<int:item_id>/versions": Case(ITEM_API),
+    "GET /api/v1/items/<int:item_id>/history": Case(ITEM_API),
+    "GET /api/v1/items/<int:item_id>/attachments": Case(ITEM_API),
+    "GET /api/v1/attachments/<int:attachment_id>": Case(ITEM_API, path="/api/v1/attachments/{attachment}"),
+    "POST /api/v1/items/<int:item_id>/attachments": Case(row(401, 400, 404, 404, 400, 404, 400, 404, 400),
+                                                         data=lambda r: {}),
+    "POST /api/v1/items/<int:item_id>/recognitions": Case(row(401, 400, 404, 404, 400, 404, 400, 404, 400),
+                                                          data=lambda r: {}),
+    "PUT /api/v1/items/<int:item_id>/file": Case(row(401, 400, 404, 404, 400, 404, 400, 404, 400),
+                                                 data=lambda r: {}),
+    "POST /api/v1/items/<int:item_id>/selection": Case(row(401, 422, 404, 404, 422, 404, 422, 404, 422),
+                                                       data=lambda r: {}),
+    "POST /api/v1/items/<int:item_id>/confirm-count": Case(row(401, 403, 404, 404, 403, 404, 200, 404, 200),
+                                                           data=lambda r: {}),
+    "POST /api/v1/items/<int:item_id>/preference": Case(row(401, 200, 404, 404, 403, 404, 403, 404, 403)),
+    "GET /api/v1/search": Case(same(200, 401)),
+    "GET /api/v1/register": Case(same(200, 401), path=f"/api/v1/register?year={YEAR}"),
+    "GET /api/v1/register.csv": Case(same(200, 401), path=f"/api/v1/register.csv?year={YEAR}"),
+    "GET /api/v1/register.xlsx": Case(same(200, 401), path=f"/api/v1/register.xlsx?year={YEAR}"),
+    "GET /api/v1/collection.pdf": Case(row(401, 403, 403, 403, 403, 403, 200, 403, 200),
+                                       path=f"/api/v1/collection.pdf?year={YEAR}&school_id={{school}}"),
+}
+
+
+def route_table(app: Flask) -> Iterator[str]:
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield f"{method} {rule.rule}"
+
+
+@dataclass
+class Actors:
+    world: World
+    web: dict[str, FlaskClient]
+    api: dict[str, Api | None]
+    ids: dict[str, int | str]
+    passwords: dict[str, str]
+
+
+def _browser(app: Flask, username: str, password: str) -> FlaskClient:
+    client = app.test_client()
+    res = client.post("/login", data={"username": username, "password": password})
+    assert res.status_code == 302, (username, res.status_code)
+    return client
+
+
+@pytest.fixture(scope="module")
+def actors(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Settings) -> Actors:
+    app = make_app(tmp_path_factory.mktemp("matrix"), s3_server, WTF_CSRF_ENABLED=False)
+    world = World(app)
+    people = {"owner": ("teacher", "第一中学"), "same_school": ("teacher", "第一中学"),
+              "other_school": ("teacher", "第二中学"), "inspector_in": ("inspector", "第一中学"),
+              "inspector_out": ("inspector", "第二中学"), "school_admin": ("admin", "第一中学"),
+              "other_admin": ("admin", "第二中学"), "global_admin": ("admin", None)}
+    api: dict[str, Api | None] = {"anonymous": None}
+    passwords = {"global_admin": app.config["ADMIN_PASSWORD"]}
+    for role, (kind, school) in people.items():
+        api[role] = world.admin if role == "global_admin" else world.user(role, kind, school)
+        passwords.setdefault(role, "secret-pass-1")
+    owner = api["owner"]
+    assert owner is not None
+    res = owner.upload(corpus(DOC), title="总结")
+    assert res.status_code == 201, res.get_json()
+    item = res.get_json()
+    res = owner.post(f"/api/v1/items/{item['id']}/attachments", data={
+        "purpose": "other", "file": (io.BytesIO(corpus(PDF).read_bytes()), "证明.pdf")},
+        content_type="multipart/form-data")
+    assert res.status_code == 201, res.get_json()
+    attachment = owner.get(f"/api/v1/items/{item['id']}/attachments").get_json()["items"][0]["id"]
+    bound = owner.upload(corpus(BOUND), kind="lesson_design", title="教学设计").get_json()
+    res = world.admin.post(f"/api/v1/items/{bound['id']}/selection", {"selected": True})
+    assert res.status_code == 200, res.get_json()  # something to bind into the collection
+    throwaway = world.client.post("/api/v1/tokens", json={
+        "username": "owner", "password": "secret-pass-1", "name": "throwaway"}).get_json()
+    token_id = next(t["id"] for t in owner.get("/api/v1/tokens").get_json()["items"]
+                    if t["name"] == "throwaway")
+    assert throwaway
+    ids = {"item": item["id"], "attachment": attachment, "token": token_id,
+           "owner": owner.get("/api/v1/me").get_json()["id"],
+           "user": api["same_school"].get("/api/v1/me").get_json()["id"],  # type: ignore[union-attr]
+           "school": world.schools["第一中学"], "school_name": "第一中学"}
+    web = {role: app.test_client() if role == "anonymous" else
+           _browser(app, "admin" if role == "global_admin" else role, passwords[role])
+           for role in ROLES}
+    return Actors(world, web, api, ids, passwords)
+
+
+def test_every_route_has_a_row(actors: Actors) -> None:
+    served = set(route_table(actors.world.app))
+    missing = sorted(served - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - served)
+    assert not missing, f"routes without an authorization-matrix entry: {missing}"
+    assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+def _path(key: str, case: Case, ids: dict[str, int | str]) -> str:
+    path = case.path or key.split(" ", 1)[1].replace("<int:item_id>", "{item}")
+    return path.format(**ids)
+
+
+def _fresh_item(actors: Actors) -> int:
+    owner = actors.api["owner"]
+    assert owner is not None
+    return int(owner.upload(corpus(DOC), title="待删除").get_json()["id"])
+
+
+def _call(actors: Actors, key: str, role: str) -> tuple[int, str]:
+    case = MATRIX[key]
+    method, _ = key.split(" ", 1)
+    ids: dict[str, int | str] = dict(actors.ids)
+    if case.fresh_item and role in SEE_ITEM:
+        ids["item"] = _fresh_item(actors)
+    path = _path(key, case, ids)
+    data = case.data(role) if case.data else None
+    if data:
+        data = {k: v.format(**ids) if isinstance(v, str) else v for k, v in data.items()}
+    if key.split(" ", 1)[1].startswith("/api/"):
+        api = actors.api[role]
+        client = actors.world.app.test_client()
+        headers = {"Authorization": f"Bearer {api.token}"} if api else {}
+        res = client.open(path, method=method, headers=headers, json=data)
+        return res.status_code, res.get_data(as_text=True)[:200] if res.is_json else ""
+    client = actors.web[role]
+    if case.fresh_session and role != "anonymous":
+        name = "admin" if role == "global_admin" else role
+        client = _browser(actors.world.app, name, actors.passwords[role])
+    res = client.open(path, method=method, data=data)
+    return res.status_code, ""
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_route_answers_each_actor_as_expected(actors: Actors, key: str) -> None:
+    got = {role: _call(actors, key, role) for role in ROLES}
+    wrong = {role: (got[role], want) for role, want in MATRIX[key].expected.items()
+             if got[role][0] != want}
+    assert not wrong, f"{key}: (got, expected) {wrong}"
