@@ -19,6 +19,8 @@ from flask.testing import FlaskClient
 from storage import S3Settings
 from tests.conftest import Api, World, corpus, make_app
 
+pytestmark = pytest.mark.slow  # every route x 9 actors
+
 ROLES = ("anonymous", "owner", "same_school", "other_school", "inspector_in", "inspector_out",
          "school_admin", "other_admin", "global_admin")
 YEAR = "2025-2026"

@@ -24,6 +24,7 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 SEED = 20261202
 EXAMPLES = 8
 ROLES = ("anonymous", "teacher", "inspector", "school_admin", "global_admin")
+pytestmark = pytest.mark.slow  # about 1,400 requests per role
 
 
 @pytest.fixture(scope="module")
