@@ -159,13 +159,15 @@ def test_collection_permissions_and_errors(world: World) -> None:
         assert res.status_code == 403, res.get_json()
     assert "本校" in other_admin.get(URL, query_string=query).get_json()["error"]["message"]
 
-    missing = admin.get(URL).get_json()["error"]
-    assert missing["code"] == "year_required" and "请指定学年" in missing["message"]
+    missing = admin.get(URL)
+    assert missing.status_code == 422  # the declared query: year is required
+    assert missing.get_json()["error"]["code"] == "invalid_input"
+    assert "「学年」（year）必须填写" in missing.get_json()["error"]["message"]
     assert admin.get(URL, query_string={"year": YEAR}).status_code == 404  # nothing selected yet
     assert "还没有筛选入册的成果" in \
         admin.get(URL, query_string={"year": YEAR}).get_json()["error"]["message"]
     res = admin.get(URL, query_string={"year": "2025"})
-    assert res.status_code == 400 and "格式不对" in res.get_json()["error"]["message"]
+    assert res.status_code == 422 and "2025-2026" in res.get_json()["error"]["message"]
     res = world.admin.get(URL, query_string={"year": YEAR})  # sees every school: must name one
     assert res.status_code == 400 and res.get_json()["error"]["code"] == "school_required"
     assert world.admin.get(URL, query_string={"year": YEAR, "school": "无此学校"}).status_code \
