@@ -7,6 +7,7 @@ failures per role) are printed for the record.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from storage import S3Settings
 from tests.conftest import Api, World, corpus, make_app
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+HOOKS = Path(__file__).with_name("schemathesis_hooks.py")  # real uploads for the stateful phase
 SEED = 20261202
 EXAMPLES = 8
 ROLES = ("anonymous", "teacher", "inspector", "school_admin", "global_admin")
@@ -66,7 +68,9 @@ def test_no_5xx_no_schema_violation_no_undocumented_status(
         command += ["--header", f"Authorization: Bearer {api.token}"]
     if role != "anonymous":  # a token's owner revoking it would blind the rest of the run
         command += ["--exclude-operation-id", "revoke_token"]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS),
+           "ARCHIVE_FUZZ_UPLOAD": str(corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx"))}
+    run = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     summary = _summary(run.stdout)
     print(f"schemathesis {role}: {summary}")
     assert run.returncode == 0, run.stdout[-6000:]
