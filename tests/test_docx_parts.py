@@ -282,7 +282,7 @@ def test_upload_counts_parts_explains_and_flags(world: World) -> None:
         ("WPS", 20, item["char_count"])
     assert item["count_review"] is True and "需人工核对" in recorded["summary"]
     for words in ("学校模板页眉", "补充数据"):
-        hits = teacher.get("/api/v1/search", query_string={"q": words}).get_json()["hits"]
+        hits = teacher.get("/api/v1/search", query_string={"q": words}).get_json()["items"]
         assert [h["id"] for h in hits] == [item["id"]], words
 
 
@@ -374,7 +374,7 @@ def test_counting_rule_version_recounts_old_word_files_at_start(tmp_path: Path, 
     assert "页眉页脚 25 字" in after["count_explanation"]
     kept = api.get(f"/api/v1/items/{second['id']}").get_json()
     assert kept["char_count"] == 500 and kept["count_confirmed"] is True
-    hits = api.get("/api/v1/search", query_string={"q": "补充数据"}).get_json()["hits"]
+    hits = api.get("/api/v1/search", query_string={"q": "补充数据"}).get_json()["items"]
     assert [h["id"] for h in hits] == [first["id"]]  # the re-extracted text was indexed
 
 
