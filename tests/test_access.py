@@ -14,7 +14,7 @@ from archive_service.db import db
 from archive_service.extensions import archive
 from archive_service.models import ApiToken, LoginThrottle
 from archive_service.services.setup import initialise
-from tests.conftest import World
+from tests.helpers import World
 
 
 def _csrf(client: FlaskClient, url: str) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import select
+
 from archive_service.db import db
 from archive_service.extensions import archive
-from tests.conftest import World, corpus
+from archive_service.models import ItemVersion
+from tests.helpers import World, corpus
 
 
 def test_upload_pdf_end_to_end(world: World) -> None:
@@ -47,11 +50,17 @@ def test_docx_table_text_is_counted(world: World) -> None:
 
 
 def test_object_key_is_content_addressed(world: World, app) -> None:
-    teacher = world.user("t3")
+    """The object is named by its SHA-256; the same bytes uploaded again share one object."""
     path = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
-    item = teacher.upload(path, title="教学总结").get_json()
+    first = world.user("t3").upload(path, title="教学总结").get_json()
+    again = world.user("t4", school="第二中学").upload(path, title="同一文件").get_json()
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    key = f"originals/{sha[:2]}/{sha[2:4]}/{sha}"
     with app.app_context():
-        info = archive.store.stat(f"originals/{item['sha256'][:2]}/{item['sha256'][2:4]}/"
-                                  f"{item['sha256']}")
+        info = archive.store.stat(key)
         assert info is not None and info.size == path.stat().st_size
-        assert db.session is not None
+        assert archive.store.read_bytes(key) == path.read_bytes()
+        rows = db.session.execute(select(ItemVersion.item_id, ItemVersion.object_key)
+                                  .order_by(ItemVersion.item_id)).all()
+        assert [tuple(r) for r in rows] == [(first["id"], key), (again["id"], key)]
+        assert [o.key for o in archive.store.list_objects("originals/")] == [key]

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DatabaseError
 from archive_service.db import db
 from archive_service.models import AuditRecord
 from archive_service.services.audit import verify
-from tests.conftest import World, corpus
+from tests.helpers import World, corpus
 
 DOC = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"
 

@@ -23,7 +23,7 @@ from archive_service.services.backup import BackupError, restore
 from archive_service.services.consistency import run_check
 from storage import S3Settings
 from tests import test_postgres
-from tests.conftest import Api, World, corpus, make_app
+from tests.helpers import Api, World, corpus, make_app
 
 pg_database = test_postgres.postgres_url  # the PostgreSQL server fixture, shared with that module
 BEFORE = ["zh_docx_01_songdai_wenxue_jiaoan.docx", "zh_docx_05_jiaoshi_fangtan_dagang.docx",

@@ -16,7 +16,7 @@ from flask import Flask
 from archive_service.db import db
 from archive_service.extensions import archive
 from storage import S3Settings
-from tests.conftest import World, corpus
+from tests.helpers import World, corpus
 
 ARCHIVE = str(Path(sys.executable).parent / "archive")
 
@@ -79,7 +79,9 @@ def test_check_finds_and_repairs_disagreement(app: Flask, world: World) -> None:
         assert any("隔离" in r for r in repaired.repaired)
         final = run_check(db.transaction, archive.store, archive.index)
         assert final.ok, final.render()
-        assert archive.store.stat("quarantine/originals/zz/zz/orphan") is not None
+        # moved aside, bytes intact, not deleted
+        assert archive.store.read_bytes("quarantine/originals/zz/zz/orphan") == b"%PDF-1.4 orphan"
+        assert archive.store.stat("originals/zz/zz/orphan") is None
 
 
 def test_check_reports_a_missing_original(app: Flask, world: World) -> None:

@@ -19,7 +19,7 @@ from archive_service.db import db
 from archive_service.extensions import archive
 from archive_service.services.consistency import run_check
 from storage.seaweed.cluster import SeaweedCluster
-from tests.conftest import World, corpus, make_app
+from tests.helpers import World, corpus, make_app
 
 pytestmark = pytest.mark.slow
 DOCS = ["zh_docx_01_songdai_wenxue_jiaoan.docx", "zh_docx_05_jiaoshi_fangtan_dagang.docx",

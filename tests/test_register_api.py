@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.conftest import Api, World, corpus
+from tests.helpers import Api, World, corpus
 
 REFLECTION = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")  # 1,013 字 with punctuation
 LONG = corpus("zh_docx_08_jiaogai_anli.docx")  # 3,315 字
@@ -214,7 +214,7 @@ def test_register_scope_and_export(world: World) -> None:
 
 
 def test_rules_file_changes_decisions(tmp_path, s3_server) -> None:
-    from tests.conftest import make_app
+    from tests.helpers import make_app
     rules = tmp_path / "rules.toml"
     rules.write_text("[targets]\nannual_hours = 24\n\n[kinds.reflection]\nmin_chars = 1500\n",
                      encoding="utf-8")
@@ -309,7 +309,7 @@ def test_same_paper_uploaded_in_a_later_year_is_already_counted(world: World) ->
 def test_changing_the_counting_rules_recounts_stored_items(tmp_path, s3_server) -> None:
     """A school that stops counting CJK punctuation: 1,013 字 become 910 and the reflection
     falls below 1000; a later year start moves items between academic years."""
-    from tests.conftest import make_app
+    from tests.helpers import make_app
     app = make_app(tmp_path, s3_server)
     world = World(app)
     teacher = world.user("t1")

@@ -18,7 +18,7 @@ from archive_service.vocabulary import (
     Code,
     Role,
 )
-from tests.conftest import World, corpus, make_app
+from tests.helpers import World, corpus, make_app
 
 REFLECTION = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
 LONG = corpus("zh_docx_08_jiaogai_anli.docx")

@@ -5,25 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from flask.testing import FlaskClient
-
-from tests.conftest import World, corpus
-
-
-def _csrf(client: FlaskClient, url: str) -> str:
-    page = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page[:500]
-    return match.group(1)
-
-
-def _login(world: World, username: str, password: str = "secret-pass-1") -> FlaskClient:
-    client = world.app.test_client()
-    token = _csrf(client, "/login")
-    res = client.post("/login", data={"username": username, "password": password,
-                                      "csrf_token": token})
-    assert res.status_code == 302, res.get_data(as_text=True)[:300]
-    return client
+from tests.helpers import World, corpus, csrf_token, page_login
 
 
 def test_login_requires_csrf_and_right_password(world: World) -> None:
@@ -32,7 +14,7 @@ def test_login_requires_csrf_and_right_password(world: World) -> None:
     res = client.post("/login", data={"username": "t1", "password": "secret-pass-1"})
     assert res.status_code == 400
     assert "表单已过期" in res.get_data(as_text=True)
-    token = _csrf(client, "/login")
+    token = csrf_token(client, "/login")
     res = client.post("/login", data={"username": "t1", "password": "bad", "csrf_token": token})
     assert res.status_code == 401
     assert "用户名或密码不正确" in res.get_data(as_text=True)
@@ -40,8 +22,8 @@ def test_login_requires_csrf_and_right_password(world: World) -> None:
 
 def test_teacher_uploads_through_the_form_and_sees_hours(world: World) -> None:
     world.user("t1", name="张老师")
-    client = _login(world, "t1")
-    token = _csrf(client, "/my/items/new")
+    client = page_login(world.app, "t1")
+    token = csrf_token(client, "/my/items/new")
     path = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
     res = client.post("/my/items/new", content_type="multipart/form-data", data={
         "csrf_token": token, "kind": "reflection", "subtype": "教学反思",
@@ -57,8 +39,8 @@ def test_teacher_uploads_through_the_form_and_sees_hours(world: World) -> None:
 
 def test_form_errors_are_shown_in_chinese(world: World) -> None:
     world.user("t1")
-    client = _login(world, "t1")
-    token = _csrf(client, "/my/items/new")
+    client = page_login(world.app, "t1")
+    token = csrf_token(client, "/my/items/new")
     res = client.post("/my/items/new", content_type="multipart/form-data", data={
         "csrf_token": token, "kind": "reflection", "title": "锁文件",
         "completion_date": "2025-10-08",
@@ -71,10 +53,10 @@ def test_form_errors_are_shown_in_chinese(world: World) -> None:
 def test_pages_check_roles(world: World) -> None:
     world.user("t1")
     world.user("i1", role="inspector")
-    teacher = _login(world, "t1")
+    teacher = page_login(world.app, "t1")
     assert teacher.get("/admin/register").status_code == 403
     assert teacher.get("/admin/review").status_code == 403
-    inspector = _login(world, "i1")
+    inspector = page_login(world.app, "i1")
     assert inspector.get("/my/items/new").status_code == 403
     anonymous = world.app.test_client()
     assert anonymous.get("/search").status_code == 302
@@ -85,7 +67,7 @@ def test_search_page_escapes_and_highlights(world: World) -> None:
     world.user("i1", role="inspector")
     teacher.upload(corpus("zh_pdf_06_kechengsizheng_jiaoxuesheji.pdf"), kind="lesson_design",
                    title="<script>alert(1)</script>仿制图章")
-    client = _login(world, "i1")
+    client = page_login(world.app, "i1")
     page = client.get("/search?q=仿制图章").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
@@ -95,31 +77,33 @@ def test_search_page_escapes_and_highlights(world: World) -> None:
 
 def test_admin_adds_a_teacher_who_changes_the_password(world: World) -> None:
     world.school("第一中学")
-    admin = _login(world, "admin", world.app.config["ADMIN_PASSWORD"])
-    token = _csrf(admin, "/admin/users")
+    admin = page_login(world.app, "admin", world.app.config["ADMIN_PASSWORD"])
+    token = csrf_token(admin, "/admin/users")
     school_id = world.schools["第一中学"]
     page = admin.post("/admin/users", data={
         "csrf_token": token, "username": "liu", "name": "刘老师", "role": "teacher",
         "school": str(school_id), "staff_no": "T09", "subject": "数学"}).get_data(as_text=True)
     password = re.search(r"初始密码：<code>([^<]+)</code>", page).group(1)
-    teacher = _login(world, "liu", password)
-    token = _csrf(teacher, "/account")
+    teacher = page_login(world.app, "liu", password)
+    token = csrf_token(teacher, "/account")
     res = teacher.post("/account", data={"csrf_token": token, "old": password,
                                          "new": "new-secret-123"})
     assert "密码已修改" in res.get_data(as_text=True)
     assert world.client.post("/api/v1/tokens", json={
         "username": "liu", "password": password}).status_code == 401
-    _login(world, "liu", "new-secret-123")
+    page_login(world.app, "liu", "new-secret-123")
 
 
 def test_school_admin_cannot_create_admins(world: World) -> None:
     world.user("sa", role="admin", school="第一中学")
-    client = _login(world, "sa")
-    token = _csrf(client, "/admin/users")
+    client = page_login(world.app, "sa")
+    token = csrf_token(client, "/admin/users")
     res = client.post("/admin/users", data={"csrf_token": token, "username": "boss",
                                             "name": "x", "role": "admin",
                                             "school": str(world.schools["第一中学"])})
     assert res.status_code == 403
+    users = world.admin.get("/api/v1/users").get_json()
+    assert "boss" not in {u["username"] for u in users}
 
 
 def test_admin_register_page_filters_and_drills_down(world: World) -> None:
@@ -127,7 +111,7 @@ def test_admin_register_page_filters_and_drills_down(world: World) -> None:
     world.user("tb", name="乙老师", school="第二中学", subject="数学")
     a.upload(corpus("zh_pdf_12_python_mianxiangduixiang_jiangyi.pdf"), kind="lecture_notes",
              title="讲座", metadata={"session_hours": 2})
-    admin = _login(world, "admin", world.app.config["ADMIN_PASSWORD"])
+    admin = page_login(world.app, "admin", world.app.config["ADMIN_PASSWORD"])
     page = admin.get("/admin/register?year=2025-2026").get_data(as_text=True)
     assert "甲老师" in page and "乙老师" in page
     page = admin.get("/admin/register?year=2025-2026&school=第二中学").get_data(as_text=True)
@@ -143,19 +127,19 @@ def test_item_page_forms_store_files(world: World) -> None:
     teacher_api = world.user("t1")
     item = teacher_api.upload(corpus("zh_pdf_09_qikan_lunwen_xinxilunli.pdf"), kind="paper",
                               title="论文").get_json()
-    client = _login(world, "t1")
+    client = page_login(world.app, "t1")
     page = f"/items/{item['id']}"
     scan = corpus("en_pdf_01_google_doc.pdf").read_bytes()
     res = client.post(f"{page}/recognitions", content_type="multipart/form-data", data={
-        "csrf_token": _csrf(client, page), "type": "award", "level": "city", "grade": "2",
+        "csrf_token": csrf_token(client, page), "type": "award", "level": "city", "grade": "2",
         "date": "2025-12-01", "evidence": (io.BytesIO(scan), "证书.pdf")}, follow_redirects=True)
     assert "已登记" in res.get_data(as_text=True) and "市级二等奖" in res.get_data(as_text=True)
     res = client.post(f"{page}/attachments", content_type="multipart/form-data", data={
-        "csrf_token": _csrf(client, page), "purpose": "other",
+        "csrf_token": csrf_token(client, page), "purpose": "other",
         "file": (io.BytesIO(b"not a pdf"), "x.exe")}, follow_redirects=True)
     assert "证明材料只接受" in res.get_data(as_text=True)
     res = client.post(f"{page}/file", content_type="multipart/form-data", data={
-        "csrf_token": _csrf(client, page),
+        "csrf_token": csrf_token(client, page),
         "file": (io.BytesIO(corpus("zh_pdf_03_freecad_jiaoxue_yanjiu.pdf").read_bytes()),
                  "修改稿.pdf")}, follow_redirects=True)
     assert "已上传新版本" in res.get_data(as_text=True)
