@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from archive_service.db import db
@@ -33,6 +34,7 @@ def _run(env: dict, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ARCHIVE, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_init_accounts_and_token(tmp_path: Path) -> None:
     env = _env(tmp_path / "inst")
     first = _run(env, "init")
@@ -97,6 +99,7 @@ def test_check_reports_a_missing_original(app: Flask, world: World) -> None:
 
 
 
+@pytest.mark.slow
 def test_serve_on_embedded_defaults(tmp_path: Path) -> None:
     """`archive serve` starts its own SeaweedFS, prints where to log in, and stops it on exit."""
     env = _env(tmp_path / "inst")

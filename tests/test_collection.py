@@ -14,6 +14,8 @@ from pypdf import PdfReader
 
 from tests.helpers import Api, World, corpus, page_login
 
+pytestmark = pytest.mark.slow  # LibreOffice conversions and whole bound PDFs
+
 YEAR = "2025-2026"
 URL = "/api/v1/collection.pdf"
 DOCX = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"  # 1,013 字, ≥ 1000 for a reflection

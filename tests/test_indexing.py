@@ -463,6 +463,7 @@ def test_random_substrings_match_exactly_like_substring_search(corpus_index: Cor
 # --- performance --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_throughput_and_latency_report(tmp_path: Path, corpus: dict[str, str]) -> None:
     """Index ~3,000-字 items in one commit and time searches; prints the numbers."""
     paragraphs = [p for text in corpus.values() for p in text.splitlines() if len(p) > 10]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.helpers import Api, World, corpus
@@ -226,6 +227,7 @@ def test_rules_file_changes_decisions(tmp_path, s3_server) -> None:
     assert _register(teacher, year="2025-2026")["target_hours"] == 24
 
 
+@pytest.mark.slow
 def test_ocr_count_needs_review_until_confirmed(world: World) -> None:
     teacher = world.user("t1")
     scan = _upload(teacher, corpus("edge_01_scan_zhongqi_tongzhi.pdf"), kind="lesson_design",

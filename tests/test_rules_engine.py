@@ -511,6 +511,7 @@ def portfolios(draw: st.DrawFn) -> list[ItemFacts]:
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(portfolios(), st.randoms(use_true_random=False))
 def test_input_order_does_not_matter(items: list[ItemFacts], rnd: random.Random) -> None:
@@ -519,6 +520,7 @@ def test_input_order_does_not_matter(items: list[ItemFacts], rnd: random.Random)
     assert decide_teacher(shuffled, RULES) == decide_teacher(items, RULES)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(portfolios(), st.data())
 def test_adding_an_unselected_item_never_lowers_a_total(items: list[ItemFacts],
@@ -531,6 +533,7 @@ def test_adding_an_unselected_item_never_lowers_a_total(items: list[ItemFacts],
         assert after[year].total_hours >= result.total_hours
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(portfolios())
 def test_totals_are_sums_of_counted_hours(items: list[ItemFacts]) -> None:
@@ -543,6 +546,7 @@ def test_totals_are_sums_of_counted_hours(items: list[ItemFacts]) -> None:
         assert all(d.hours == 0 for d in result.decisions if d.code != COUNTED)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(portfolios())
 def test_every_item_has_one_decision_in_its_own_year(items: list[ItemFacts]) -> None:
@@ -560,6 +564,7 @@ def test_every_item_has_one_decision_in_its_own_year(items: list[ItemFacts]) -> 
             assert [y for (i, y) in seen if i == it.id] == [home_year(it, RULES)]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(portfolios())
 def test_limits_hold(items: list[ItemFacts]) -> None:
