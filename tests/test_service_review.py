@@ -147,7 +147,7 @@ def test_preference_moves_within_a_limit_group_only(services: Services) -> None:
 
     def prefer(item_id: int, actor=teacher) -> None:
         with services.uow() as session:
-            review.set_preference(session, actor, session.get(Item, item_id))
+            review.set_preference(session, services.settings, actor, session.get(Item, item_id))
 
     def preferred() -> set[int]:
         with services.uow() as session:
