@@ -98,7 +98,11 @@ def make_app(tmp_path: Path, s3: S3Settings, **overrides: Any) -> Flask:
         **overrides,
     }
     instance = tmp_path / "instance"
-    copied = _copy_template(instance) if "DATABASE_URL" not in overrides else None
+    copied = None
+    if "DATABASE_URL" not in overrides and not (instance / DB_FILE).exists():
+        copied = template()
+        if copied is not None:
+            copy_template(copied, instance)
     app = create_app(config, instance=instance)
     with app.app_context():
         # a copy is already at head: only the rules-derived values are checked
@@ -119,14 +123,10 @@ def first_login_change(password: str) -> str:
     return new
 
 
-def _copy_template(instance: Path) -> Template | None:
-    target = instance / DB_FILE
-    source = None if target.exists() else template()
-    if source is None:
-        return None
+def copy_template(source: Template, instance: Path) -> None:
+    """Give the instance folder its own copy of the template database."""
     instance.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source.path, target)
-    return source
+    shutil.copyfile(source.path, instance / DB_FILE)
 
 
 # --- API clients ----------------------------------------------------------------------------

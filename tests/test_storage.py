@@ -338,6 +338,7 @@ def test_non_empty_bucket_cannot_be_deleted(store: S3ObjectStore, tmp_path: Path
 # -- lifecycle ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts its own SeaweedFS
 def test_two_instances_side_by_side(
     seaweed: ManagedSeaweedFS, settings: S3Settings, tmp_path: Path
 ) -> None:
@@ -363,6 +364,7 @@ def test_second_process_on_same_data_dir_is_refused(seaweed: ManagedSeaweedFS) -
     assert seaweed.running
 
 
+@pytest.mark.slow  # starts its own SeaweedFS
 def test_restart_keeps_objects_and_credentials(tmp_path: Path) -> None:
     server = ManagedSeaweedFS(tmp_path / "weed")
     first = server.start()
@@ -392,6 +394,7 @@ def test_restart_keeps_objects_and_credentials(tmp_path: Path) -> None:
             assert store.stat(key) is not None and store.read_bytes(key) == path.read_bytes()
 
 
+@pytest.mark.slow  # starts its own SeaweedFS
 def test_stop_leaves_no_process_and_operations_fail_fast(tmp_path: Path) -> None:
     server = ManagedSeaweedFS(tmp_path / "weed")
     settings = server.start()
@@ -438,6 +441,7 @@ def wait_gone(pid: int, seconds: float = 20) -> bool:
     return gone(pid)
 
 
+@pytest.mark.slow  # starts its own SeaweedFS
 def test_crashed_parent_does_not_leave_weed_running(tmp_path: Path) -> None:
     path, digest = write(tmp_path / "f", b"written before the crash")
     script = textwrap.dedent(f"""
@@ -463,6 +467,7 @@ def test_crashed_parent_does_not_leave_weed_running(tmp_path: Path) -> None:
         assert S3ObjectStore.from_settings(again.settings).read_bytes("k") == path.read_bytes()
 
 
+@pytest.mark.slow  # starts its own SeaweedFS
 def test_acknowledged_object_survives_kill_9(tmp_path: Path) -> None:
     server = ManagedSeaweedFS(tmp_path / "weed")
     store = S3ObjectStore.from_settings(server.start())
@@ -479,6 +484,7 @@ def test_acknowledged_object_survives_kill_9(tmp_path: Path) -> None:
         assert again.read_bytes("k") == path.read_bytes()
 
 
+@pytest.mark.slow  # starts its own SeaweedFS
 def test_port_taken_meanwhile_is_retried_with_fresh_ports(tmp_path: Path) -> None:
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
@@ -501,6 +507,7 @@ def test_port_taken_meanwhile_is_retried_with_fresh_ports(tmp_path: Path) -> Non
             S3ObjectStore.from_settings(server.settings).ensure_bucket()
 
 
+@pytest.mark.slow  # starts its own SeaweedFS
 def test_early_exit_reports_the_log(tmp_path: Path) -> None:
     class Broken(ManagedSeaweedFS):
         def command(self, ports: dict[str, int] | None = None) -> list[str]:
