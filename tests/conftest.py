@@ -14,17 +14,41 @@ import pytest
 from flask import Flask
 
 from storage import ManagedSeaweedFS, S3Settings
-from tests.helpers import CORPUS, Api, Services, World, corpus, make_app, use_template_folder
+from tests.helpers import (
+    CORPUS,
+    Api,
+    Services,
+    World,
+    bucket_names,
+    corpus,
+    drop_buckets,
+    make_app,
+    use_template_folder,
+)
 
 __all__ = ["CORPUS", "Api", "World", "corpus", "make_app"]
+SESSION_BUCKET = "archive-test"
 
 
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Settings]:
-    weed = ManagedSeaweedFS(tmp_path_factory.mktemp("seaweedfs"), bucket="archive-test")
+    weed = ManagedSeaweedFS(tmp_path_factory.mktemp("seaweedfs"), bucket=SESSION_BUCKET)
     settings = weed.start()
     yield settings
     weed.stop()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_buckets(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used the session's SeaweedFS, remove the buckets the test itself made
+    (those of module fixtures, made before it, stay for the module's other tests)."""
+    if "s3_server" not in request.fixturenames:
+        yield
+        return
+    s3: S3Settings = request.getfixturevalue("s3_server")
+    before = bucket_names(s3)
+    yield
+    drop_buckets(s3, keep=before | {SESSION_BUCKET})
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from minio import Minio
 from sqlalchemy import func, select
 
 from archive_service.app import create_app
@@ -28,7 +29,8 @@ from archive_service.services.indexer import drain
 from archive_service.services.items import ItemForm, upload
 from archive_service.services.setup import initialise
 from archive_service.services.staging import StagedFile, stage
-from storage import S3Settings
+from storage import S3ObjectStore, S3Settings
+from storage.s3 import parse_endpoint
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PASSWORD = "secret-pass-1"  # every user World creates has it
@@ -295,3 +297,28 @@ class Services:
 
     def keys(self, prefix: str = "") -> list[str]:
         return sorted(info.key for info in self.store.list_objects(prefix))
+
+
+def _client(s3: S3Settings) -> Minio:
+    host, secure = parse_endpoint(s3.endpoint)
+    return Minio(host, s3.access_key, s3.secret_key, secure=secure)
+
+
+def bucket_names(s3: S3Settings) -> set[str]:
+    return {bucket.name for bucket in _client(s3).list_buckets()}
+
+
+def drop_buckets(s3: S3Settings, keep: set[str]) -> None:
+    """Empty and remove every bucket not in ``keep``.  Each bucket pins at least one SeaweedFS
+    volume, and ``weed mini`` may only create about one volume per GB of free disk: without
+    this, a long suite runs out of volumes (500 "no free volumes left") on a fuller disk."""
+    client = _client(s3)
+    for bucket in client.list_buckets():
+        if bucket.name in keep:
+            continue
+        store = S3ObjectStore(s3.endpoint, s3.access_key, s3.secret_key, bucket.name)
+        for key, upload_id in store.list_incomplete_uploads(""):
+            store.abort_incomplete_upload(key, upload_id)
+        for info in list(store.list_objects("")):
+            store.delete(info.key)
+        client.remove_bucket(bucket.name)
