@@ -8,6 +8,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .instance import secure_instance
+
 ENV_KEYS = {
     "ARCHIVE_S3_ENDPOINT": "S3_ENDPOINT",
     "ARCHIVE_S3_ACCESS_KEY": "S3_ACCESS_KEY",
@@ -61,8 +63,8 @@ def _secret_key(folder: Path) -> str:
 
 
 def load_config(folder: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Build the Flask config for the instance in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Build the Flask config for the instance in ``folder`` (made private first)."""
+    secure_instance(folder)
     config = dict(DEFAULTS)
     file = folder / "config.toml"
     if file.exists():

@@ -1,0 +1,48 @@
+"""Issue 8: instance files are private, and the fault-tolerance rules around uploads."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import S3Settings
+from tests.conftest import World, corpus, make_app
+
+
+@pytest.fixture()
+def lax_umask() -> Iterator[None]:
+    """Start as a default shell would (umask 022), put the test runner's umask back after."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _loose(folder: Path) -> list[str]:
+    """Everything under ``folder`` (itself included) that a group or other user can touch."""
+    found = []
+    for path in [folder, *folder.rglob("*")]:
+        mode = path.lstat().st_mode
+        if not stat.S_ISLNK(mode) and mode & 0o077:
+            found.append(f"{path.relative_to(folder.parent)} {stat.filemode(mode)}")
+    return found
+
+
+def test_instance_folder_and_files_are_private(tmp_path: Path, s3_server: S3Settings,
+                                               lax_umask: None) -> None:
+    folder = tmp_path / "instance"
+    folder.mkdir(mode=0o755)
+    (folder / "config.toml").write_text("")  # an old instance's world-readable file
+    (folder / "config.toml").chmod(0o644)
+    (folder / "logs").mkdir(mode=0o755)
+    app = make_app(tmp_path, s3_server)
+    world = World(app)
+    teacher = world.user("t1")
+    res = teacher.upload(corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx"), title="教学总结")
+    assert res.status_code == 201, res.get_json()
+    assert (folder / "archive.sqlite3").exists() and any((folder / "index").iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert _loose(folder) == []
