@@ -18,12 +18,19 @@ from sqlalchemy.orm import Session, sessionmaker
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
 """Opens one write transaction (``db.transaction``): what workflows take instead of a session."""
 
+BUSY_TIMEOUT = 5.0  # seconds a write waits for SQLite's lock: well under a proxy's timeout
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, synchronous=FULL, foreign keys and immediate writes."""
+
+def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    """Create the engine; SQLite gets WAL, synchronous=FULL, foreign keys and immediate writes.
+
+    A write that cannot get SQLite's lock within ``busy_timeout`` seconds raises
+    ``OperationalError("database is locked")``, which the web layer answers with 503.
+    """
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+    busy_ms = int(busy_timeout * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -32,7 +39,7 @@ def make_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -51,7 +58,8 @@ class Database:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"],
+                             float(app.config.get("SQLITE_BUSY_TIMEOUT", BUSY_TIMEOUT)))
         app.extensions["archive_db"] = {
             "engine": engine,
             "read": sessionmaker(engine, expire_on_commit=False),
@@ -96,3 +104,9 @@ class Database:
 
 
 db = Database()
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite's "database is locked/busy" after the busy timeout."""
+    text = str(getattr(error, "orig", error)).lower()
+    return "database is locked" in text or "database is busy" in text

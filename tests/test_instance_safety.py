@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,3 +48,27 @@ def test_instance_folder_and_files_are_private(tmp_path: Path, s3_server: S3Sett
     assert (folder / "archive.sqlite3").exists() and any((folder / "index").iterdir())
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert _loose(folder) == []
+
+
+def test_held_sqlite_write_lock_gives_503_with_retry_after(app, world: World) -> None:
+    teacher = world.user("t1")
+    path = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
+    database = Path(app.instance_path) / "archive.sqlite3"
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    try:
+        started = time.monotonic()
+        res = teacher.upload(path, title="教学总结")
+        waited = time.monotonic() - started
+        assert res.status_code == 503, res.get_json()
+        assert res.headers["Retry-After"].isdigit()
+        assert res.get_json()["error"]["code"] == "busy"
+        assert "重试" in res.get_json()["error"]["message"]
+        assert waited <= 10.5  # the default busy timeout stays well under a proxy's timeout
+        assert teacher.get("/api/v1/items").status_code == 200  # reads go on (WAL)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert teacher.get("/api/v1/items").get_json()["items"] == []
+    res = teacher.upload(path, title="教学总结")
+    assert res.status_code == 201, res.get_json()

@@ -7,10 +7,13 @@ from typing import Any
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from sqlalchemy.exc import OperationalError
 
+from ..db import is_busy
 from ..errors import AppError
 
 RETRY_AFTER = "5"  # seconds; every 503 is temporary (store down, database busy)
+BUSY_MESSAGE = "系统正忙（其他保存操作尚未完成），本次操作未保存。请几秒后重试。"
 
 HTTP_MESSAGES = {
     400: "请求有误。", 401: "请先登录。", 403: "您没有权限访问该页面。", 404: "页面不存在。",
@@ -57,6 +60,14 @@ def register(app: Flask) -> None:
             headers["Allow"] = ", ".join(sorted(error.valid_methods))
         return _render(AppError(f"http_{code}", HTTP_MESSAGES.get(code, "请求无法完成。"), code),
                        headers)
+
+    @app.errorhandler(OperationalError)
+    def _database(error: OperationalError) -> Any:
+        if is_busy(error):
+            app.logger.warning("数据库写锁等待超时：%s", error.orig)
+            return _render(AppError("busy", BUSY_MESSAGE, 503))
+        app.logger.exception("数据库错误")
+        return _render(AppError("internal", HTTP_MESSAGES[500], 500))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
