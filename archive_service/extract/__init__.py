@@ -13,6 +13,7 @@ whose ``code`` is one of:
 - ``macro_document``: a macro-enabled package (docm/dotm content type or vbaProject.bin).
 - ``zip_bomb``: the zip directory declares too many entries, > 200 MB in total, or a > 100×
   compression ratio on an entry over 5 MB (checked before anything is decompressed).
+- ``pdf_bomb``: a PDF whose streams inflate past the budget of ``pdfguard`` (checked first).
 - ``too_large``: an XML part over 64 MB.
 - ``corrupt``: the file cannot be parsed.
 - ``no_text``: a scan (no usable text layer) and OCR is disabled, unavailable or found nothing.

@@ -15,10 +15,12 @@ from pathlib import Path
 
 from .model import MESSAGES, NO_PDF_TOOL, OCR_EMPTY, PDF_MIME, Extraction, ExtractionError
 from .ocr import ocr_pdf
+from .pdfguard import check_pdf_inflation
 from .sandbox import DEFAULT_MEMORY, Deadline, Result, run
 from .text import drop_garbage, nonspace_count, paragraphs
 from .tools import ocr_available, which
 
+TEXT_SECONDS = 20.0  # time budget for reading a PDF's text layer (OCR has the whole deadline)
 SCAN_THRESHOLD = 20  # non-space characters per page below which a PDF counts as a scan
 OCR_WARNING = "已对扫描件进行文字识别（OCR），字数需人工核对"
 _WORKER = Path(__file__).with_name("pypdf_worker.py")
@@ -32,11 +34,17 @@ _PAGES = re.compile(r"^Pages:\s+(\d+)", re.MULTILINE)
 
 
 def extract_pdf(path: Path, *, ocr: bool, max_ocr_pages: int, deadline: Deadline) -> Extraction:
-    """Text of a PDF; OCR when it is a scan and ``ocr`` is allowed."""
+    """Text of a PDF; OCR when it is a scan and ``ocr`` is allowed.
+
+    Refused before any tool runs when its streams inflate past the budget (``pdf_bomb``), and
+    when reading the text layer takes longer than ``TEXT_SECONDS`` (``timeout``).
+    """
+    check_pdf_inflation(path)
+    budget = Deadline(min(deadline.left(), TEXT_SECONDS))
     if which("pdftotext") and which("pdfinfo"):
-        raw, pages = _poppler_text(path, deadline)
+        raw, pages = _poppler_text(path, budget)
     else:
-        raw, pages = pypdf_text(path, deadline)
+        raw, pages = pypdf_text(path, budget)
     text, dropped = drop_garbage(raw)
     if nonspace_count(text) >= SCAN_THRESHOLD * max(pages or 1, 1):
         warnings = (f"已忽略无法识别的乱码字符 {dropped:,} 个",) if dropped else ()
