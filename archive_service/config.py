@@ -20,6 +20,7 @@ ENV_KEYS = {
     "ARCHIVE_MAX_UPLOAD_MB": "MAX_UPLOAD_MB",
     "ARCHIVE_OCR": "OCR_ENABLED",
     "ARCHIVE_PROXY_COUNT": "PROXY_COUNT",
+    "ARCHIVE_MAX_INDEXED_CHARS": "MAX_INDEXED_CHARS",
     "ARCHIVE_SQLITE_BUSY_TIMEOUT": "SQLITE_BUSY_TIMEOUT",
 }
 
@@ -32,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_MB": 50,
     "OCR_ENABLED": True,
     "MAX_OCR_PAGES": 30,
+    "MAX_INDEXED_CHARS": 2_000_000,  # text kept for search and duplicate checks; 字数 counts all
     "SQLITE_BUSY_TIMEOUT": 5,  # seconds a write waits for the lock before answering 503
     "RULES_FILE": "",  # empty: <instance>/rules.toml if it exists
     "TIMEZONE": "Asia/Shanghai",  # how times are shown; they are stored in UTC

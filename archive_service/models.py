@@ -176,6 +176,8 @@ class ItemVersion(Base):
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)  # Chinese notes for the user
     # an earlier item of ANOTHER teacher with the same or nearly the same text (found at upload)
     copy_of_item_id: Mapped[int | None] = mapped_column(index=True)
+    # set when ``text`` keeps only this many characters of a longer text (char_count is of all)
+    text_cut_at: Mapped[int | None] = mapped_column(default=None)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -244,3 +246,28 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SweepLog(Base):
+    """What the sweeper removed (an unreferenced object, a soft-deleted item past its restore
+    period); written in the same transaction as the removal, kept after the item is gone."""
+
+    __tablename__ = "sweep_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(40))  # quarantine_object | purge_item
+    subject: Mapped[str] = mapped_column(String(200))  # the object key or "item:<id>"
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A client's ``Idempotency-Key`` (or the upload form's hidden token) and what it created."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the fields and the file
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -74,8 +74,36 @@ _SEPARATORS = "\\s\\x00-\\x1f\\x7f-\\x9f\u200b"  # whitespace, controls, ZWSP
 _RUN_RE = re.compile(f"[^{_SEPARATORS}{_IDEOGRAPHIC}{_FULLWIDTH_ALNUM}{_CJK_PUNCT}]+")
 
 
-def count_chars(text: str, count_cjk_punctuation: bool = True) -> int:
-    """Return the 字数 of ``text`` (see the module docstring for the rule)."""
+_SLICE = 1 << 20  # characters counted at a time: memory stays bounded on huge texts
+_SAFE_END = re.compile(r"[\s\u3400-\u4dbf\u4e00-\u9fff]")  # no counted unit spans these
+
+
+def count_chars(text: str, count_cjk_punctuation: bool = True, slice_size: int = _SLICE) -> int:
+    """Return the 字数 of ``text`` (see the module docstring for the rule).
+
+    Long texts are counted a slice at a time, each cut just after whitespace or an ideograph
+    (which end every run), so the total is the same as counting at once."""
+    total = 0
+    start = 0
+    while start < len(text):
+        end = _slice_end(text, start, start + slice_size)
+        total += _count(text[start:end], count_cjk_punctuation)
+        start = end
+    return total
+
+
+def _slice_end(text: str, start: int, end: int) -> int:
+    """A cut in (start, end] (else the first one after ``end``) that no counted unit spans."""
+    if end >= len(text):
+        return len(text)
+    ends = [m.end() for m in _SAFE_END.finditer(text, max(start, end - 4096), end)]
+    if ends:
+        return ends[-1]
+    after = _SAFE_END.search(text, end)
+    return after.end() if after else len(text)
+
+
+def _count(text: str, count_cjk_punctuation: bool) -> int:
     text = _APOSTROPHE.sub("'", _INVISIBLE.sub("", text))
     total = len(_IDEOGRAPH_RE.findall(text)) + len(_RUN_RE.findall(text))
     if count_cjk_punctuation:

@@ -58,11 +58,15 @@ def refresh_derived(session: Session, settings: Settings, store: ObjectStore | N
 
 
 def _recount(session: Session, settings: Settings) -> set[int]:
-    """Counts a reviewer confirmed by hand are kept; every other count follows the rules."""
+    """Counts a reviewer confirmed by hand are kept; every other count follows the rules.
+
+    A version whose stored text was cut (``text_cut_at``) keeps its count: the stored prefix
+    cannot give the whole text's count."""
     touched = set()
     rows = session.execute(select(ItemVersion.id, ItemVersion.item_id, ItemVersion.text,
                                   ItemVersion.text_parts, ItemVersion.mime, ItemVersion.char_count,
-                                  ItemVersion.count_confirmed, ItemVersion.count_detail)).all()
+                                  ItemVersion.count_confirmed, ItemVersion.count_detail)
+                           .where(ItemVersion.text_cut_at.is_(None))).all()
     for version_id, item_id, text, segments, mime, old, confirmed, detail in rows:
         new, parts = recount(text or "", segments, settings.rules)
         version = session.get(ItemVersion, version_id)

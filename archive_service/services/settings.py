@@ -18,6 +18,7 @@ class Settings:
     max_ocr_pages: int
     max_upload_bytes: int
     timezone: str = "Asia/Shanghai"
+    max_indexed_chars: int = 2_000_000  # text kept for the index and the fingerprint
 
     def today(self) -> date:
         """Today where the school is (the server may run on UTC)."""
@@ -40,4 +41,5 @@ class Settings:
             max_ocr_pages=int(config.get("MAX_OCR_PAGES", 30)),
             max_upload_bytes=int(config.get("MAX_UPLOAD_MB", 50)) * 1024 * 1024,
             timezone=str(config.get("TIMEZONE") or "Asia/Shanghai"),
+            max_indexed_chars=int(config.get("MAX_INDEXED_CHARS", 2_000_000)),
         )

@@ -48,6 +48,7 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> Ite
         "original_filename": version.original_filename, "sha256": version.sha256,
         "size": version.size, "mime": version.mime, "version": version.number,
         "warnings": list(version.warnings or []),
+        "indexed_chars": version.text_cut_at,  # null: all the text is searchable
         "metadata": details,
         "selection": selection_state(item.selected_version_id, item.current_version_id,
                                      item.return_reason),

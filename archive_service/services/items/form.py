@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,7 @@ from ..counting import measure
 from ..metadata import RecognitionInput, parse_date, parse_metadata, validate_metadata
 from ..settings import Settings
 from ..staging import StagedFile
+from .textcap import cap_text
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Prepared:
     char_count: int
     fingerprint: list[int] = field(default_factory=list)
     count_detail: dict[str, Any] = field(default_factory=dict)
+    text_cut_at: int | None = None  # the text kept was cut to this many characters
 
 
 def validate_form(form: ItemForm, today: date | None = None
@@ -70,9 +72,10 @@ def prepare(form: ItemForm, staged: StagedFile, settings: Settings) -> Prepared:
                          max_ocr_pages=settings.max_ocr_pages)
     except ExtractionError as exc:
         raise AppError(exc.code, exc.message, 422) from exc
-    char_count, detail = measure(result, settings.rules)
+    char_count, detail = measure(result, settings.rules)  # over the whole text
+    result, cut_at = cap_text(result, settings.max_indexed_chars, char_count)
     return Prepared(
         form=form, completed=completed, details=details, recognitions=recognitions,
         staged=staged, extraction=result, char_count=char_count,
-        fingerprint=list(minhash(result.text)), count_detail=detail,
+        fingerprint=list(minhash(result.text)), count_detail=detail, text_cut_at=cut_at,
     )

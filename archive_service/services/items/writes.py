@@ -38,6 +38,7 @@ def _new_version(session: Session, item: Item, prepared: Prepared, key: str, act
         text=ext.text, char_count=prepared.char_count, from_ocr=ext.from_ocr,
         text_parts=[list(seg) for seg in ext.segments], count_detail=prepared.count_detail,
         fingerprint=prepared.fingerprint, warnings=list(ext.warnings), uploaded_by_id=actor.id,
+        text_cut_at=prepared.text_cut_at,
     )
 
 
