@@ -76,3 +76,62 @@ def services(app: Flask) -> Iterator[Services]:
     """Service-level tests: the app's real session, store and index, no HTTP."""
     with app.app_context():
         yield Services(app)
+class Invariant:
+    """Issue 8's global invariant, checked after a test: every upload that got a 2xx is
+    retrievable byte-identical, ``archive check`` reports no error, and once the index queue is
+    drained the index holds exactly the live items."""
+
+    def __init__(self) -> None:
+        self.apps: list[Flask] = []
+        self.accepted: list[tuple[Flask, int, str]] = []
+
+    def watch(self, app: Flask) -> Flask:
+        if app not in self.apps:
+            self.apps.append(app)
+        return app
+
+    def accepted_upload(self, app: Flask, item_id: int, data: bytes) -> None:
+        """An upload answered 2xx: its item must give back exactly ``data``."""
+        import hashlib
+
+        self.watch(app)
+        self.accepted.append((app, item_id, hashlib.sha256(data).hexdigest()))
+
+    def verify(self) -> None:
+        for app in self.apps:
+            self._verify_app(app)
+
+    def _verify_app(self, app: Flask) -> None:
+        import hashlib
+
+        from sqlalchemy import select
+
+        from archive_service.db import db
+        from archive_service.extensions import archive
+        from archive_service.models import Item, ItemVersion
+        from archive_service.services.consistency import run_check
+
+        with app.app_context():
+            for owner, item_id, sha in self.accepted:
+                if owner is not app:
+                    continue
+                key = db.session.scalar(select(ItemVersion.object_key).join(
+                    Item, Item.current_version_id == ItemVersion.id).where(Item.id == item_id))
+                assert key is not None, f"成果 {item_id} 已应答 2xx，但没有记录"
+                digest = hashlib.sha256()
+                for chunk in archive.store.open(key):
+                    digest.update(chunk)
+                assert digest.hexdigest() == sha, f"成果 {item_id} 的原件与上传的不一致"
+            archive.sync_index()
+            report = run_check(db.transaction, archive.store, archive.index)
+            assert report.ok, report.render()
+            live = set(db.session.scalars(select(Item.id).where(Item.deleted_at.is_(None))))
+            assert set(archive.index.stamps()) == live
+
+
+@pytest.fixture()
+def invariant() -> Iterator[Invariant]:
+    """Yields the recorder; verifies the invariant when the test ends (and it passed so far)."""
+    checker = Invariant()
+    yield checker
+    checker.verify()

@@ -4,6 +4,11 @@
 entries, removes index entries of deleted items, aborts abandoned multipart uploads and moves
 orphan objects older than the grace period under ``quarantine/``.  Missing or damaged
 originals cannot be repaired automatically: they are reported for a restore from backup.
+
+Orphans younger than the grace period are listed but are no disagreement: an upload may be
+between its PUT and its commit, or have failed (requests never delete objects, see
+``services.stored``).  The sweeper removes an orphan only inside a write transaction that holds
+the object's lock, re-checks that no row refers to it and records the removal.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from indexing import SearchIndex
 from storage import ObjectInfo, ObjectStore
 
 from ..db import UnitOfWork
-from ..models import Attachment, IndexOutbox, Item, ItemVersion
+from ..models import Attachment, IndexOutbox, Item, ItemVersion, SweepLog
 from .indexer import drain, stamp_of
+from .stored import key_in_use, lock_object
 
 QUARANTINE = "quarantine/"
 
@@ -31,6 +37,7 @@ class Report:
     missing_objects: list[str] = field(default_factory=list)
     size_mismatches: list[str] = field(default_factory=list)
     orphan_objects: list[str] = field(default_factory=list)
+    old_orphans: list[str] = field(default_factory=list)  # past the grace period
     incomplete_uploads: list[str] = field(default_factory=list)
     index_missing: list[int] = field(default_factory=list)
     index_stale: list[int] = field(default_factory=list)
@@ -40,7 +47,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not (self.missing_objects or self.size_mismatches or self.orphan_objects
+        return not (self.missing_objects or self.size_mismatches or self.old_orphans
                     or self.incomplete_uploads or self.index_missing or self.index_stale
                     or self.index_extra or self.outbox_pending)
 
@@ -49,7 +56,8 @@ class Report:
             f"缺失的原件：{len(self.missing_objects)}", *[f"  {k}" for k in self.missing_objects],
             f"大小不符的原件：{len(self.size_mismatches)}",
             *[f"  {k}" for k in self.size_mismatches],
-            f"无记录的孤儿对象：{len(self.orphan_objects)}",
+            f"无记录的孤儿对象：{len(self.orphan_objects)}（超过宽限期、待 --repair 隔离的："
+            f"{len(self.old_orphans)}）",
             *[f"  {k}" for k in self.orphan_objects],
             f"未完成的分片上传：{len(self.incomplete_uploads)}",
             f"索引缺失：{len(self.index_missing)}，索引过期：{len(self.index_stale)}，"
@@ -76,32 +84,54 @@ def _check_objects(uow: UnitOfWork, present: dict[str, ObjectInfo], report: Repo
     return set(expected)
 
 
+def _is_old(info: ObjectInfo, grace: timedelta) -> bool:
+    modified = info.last_modified
+    if modified is not None and modified.tzinfo is None:
+        modified = modified.replace(tzinfo=UTC)
+    return modified is None or datetime.now(UTC) - modified > grace
+
+
 def _orphans(present: dict[str, ObjectInfo], expected: set[str], grace: timedelta
              ) -> tuple[list[str], list[str]]:
     """All orphan keys, and those old enough to quarantine."""
-    now = datetime.now(UTC)
     orphans, old = [], []
     for info in present.values():
         if info.key in expected or info.key.startswith(QUARANTINE):
             continue
         orphans.append(info.key)
-        modified = info.last_modified
-        if modified is not None and modified.tzinfo is None:
-            modified = modified.replace(tzinfo=UTC)
-        if modified is None or now - modified > grace:
+        if _is_old(info, grace):
             old.append(info.key)
-    return orphans, old
+    return sorted(orphans), sorted(old)
 
 
-def _quarantine(store: ObjectStore, key: str) -> None:
+def _quarantine(uow: UnitOfWork, store: ObjectStore, key: str, grace: timedelta) -> bool:
+    """Move an orphan under ``quarantine/`` unless a row took it meanwhile; True if moved.
+
+    The copy is made first (harmless either way); the deletion happens inside the transaction
+    that re-checks the references under the object's lock and records it, so an upload that
+    commits a reference to the same content either sees the object or puts it back.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "object"
-        path.write_bytes(store.read_bytes(key))
-
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("wb") as out:
+            for chunk in store.open(key):
+                out.write(chunk)
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
         store.put_file(QUARANTINE + key, path, content_type="application/octet-stream",
-                       sha256_hex=digest)
-    store.delete(key)
+                       sha256_hex=digest.hexdigest())
+    with uow() as session:
+        lock_object(session, key)
+        info = store.stat(key)
+        if key_in_use(session, key) or info is None or not _is_old(info, grace):
+            return False
+        session.add(SweepLog(action="quarantine_object", subject=key,
+                             details={"size": info.size, "sha256": digest.hexdigest()}))
+        session.flush()
+        store.delete(key)
+    return True
 
 
 def _check_index(uow: UnitOfWork, index: SearchIndex, report: Report) -> None:
@@ -120,7 +150,8 @@ def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair
     report = Report()
     present = {info.key: info for info in store.list_objects("")}
     expected = _check_objects(uow, present, report)
-    report.orphan_objects, old_orphans = _orphans(present, expected, timedelta(hours=grace_hours))
+    grace = timedelta(hours=grace_hours)
+    report.orphan_objects, report.old_orphans = _orphans(present, expected, grace)
     uploads = store.list_incomplete_uploads("")
     report.incomplete_uploads = [key for key, _ in uploads]
     _check_index(uow, index, report)
@@ -129,9 +160,9 @@ def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair
     for key, upload_id in uploads:
         store.abort_incomplete_upload(key, upload_id)
         report.repaired.append(f"中止分片上传 {key}")
-    for key in old_orphans:
-        _quarantine(store, key)
-        report.repaired.append(f"隔离孤儿对象 {key} → {QUARANTINE}{key}")
+    for key in report.old_orphans:
+        if _quarantine(uow, store, key, grace):
+            report.repaired.append(f"隔离孤儿对象 {key} → {QUARANTINE}{key}")
     with uow() as session:
         session.add_all(IndexOutbox(item_id=i) for i in
                         report.index_missing + report.index_stale + report.index_extra)

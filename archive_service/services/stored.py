@@ -1,17 +1,22 @@
 """Store-then-commit: the object-store write that sits between two transactions.
 
 Order (engineering notes §2): PUT the staged file under its content-addressed key, then commit
-the rows that refer to it in one transaction.  If the commit fails, an object this call created
-and nothing refers to is removed again; a crash in between leaves an orphan that
-``archive check`` reports and quarantines after the grace period.
+the rows that refer to it in one transaction.  Objects are never deleted on a request path: a
+content-addressed object may be shared by another teacher's upload that is committing right
+now.  If the commit fails (or the process dies), the object stays until the sweeper
+(``archive check --repair``) finds it unreferenced past the grace period.  The sweeper deletes
+only inside a write transaction that holds the object's lock and re-checks the references;
+the commit here takes the same lock and makes sure the object is (still) there, PUTting it
+again if the sweeper removed it meanwhile.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from storage import ObjectStore, StorageError, object_key_for
@@ -25,18 +30,33 @@ T = TypeVar("T")
 
 
 def put_original(store: ObjectStore, staged: StagedFile, mime: str,
-                 prefix: str = "originals") -> tuple[str, bool]:
-    """Store the file under its content key; True when this call created the object."""
+                 prefix: str = "originals") -> str:
+    """Store the file under its content key (unless the same object is there); the key."""
     key = object_key_for(staged.sha256, prefix=prefix)
+    _ensure_present(store, staged, mime, key)
+    return key
+
+
+def _ensure_present(store: ObjectStore, staged: StagedFile, mime: str, key: str) -> None:
     try:
         info = store.stat(key)
-        if info is not None and info.size == staged.size:
-            return key, False
-        store.put_file(key, staged.path, content_type=mime, sha256_hex=staged.sha256)
+        if info is None or info.size != staged.size:
+            store.put_file(key, staged.path, content_type=mime, sha256_hex=staged.sha256)
     except StorageError as exc:
         raise AppError("storage_unavailable", "文件存储服务暂时不可用，文件未保存。请稍后重试。",
                        503) from exc
-    return key, True
+
+
+def lock_object(session: Session, key: str) -> None:
+    """Serialise this transaction with any other that writes or sweeps ``key``.
+
+    SQLite's write transactions (``BEGIN IMMEDIATE``) are serialised already; PostgreSQL takes
+    a transaction-scoped advisory lock on the key.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(key.encode()).digest()
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                        {"k": int.from_bytes(digest[:8], "big", signed=True)})
 
 
 def key_in_use(session: Session, key: str) -> bool:
@@ -47,30 +67,17 @@ def key_in_use(session: Session, key: str) -> bool:
     return False
 
 
-def discard_if_unused(uow: UnitOfWork, store: ObjectStore, key: str) -> None:
-    """Remove an object no row refers to; if that cannot be decided now, `archive check`
-    reports it as an orphan and quarantines it after the grace period."""
-    try:
-        with uow() as session:
-            if key_in_use(session, key):
-                return
-        store.delete(key)
-    except Exception:  # noqa: BLE001 - the original error matters more; the checker cleans up
-        pass
-
-
 def store_then_commit(uow: UnitOfWork, store: ObjectStore, staged: StagedFile, mime: str,
                       write: Callable[[Session, str], T], prefix: str = "originals") -> T:
-    """PUT the staged file, run ``write(session, key)`` in one transaction; undo the PUT if
-    the commit fails.  The staged file is discarded either way."""
+    """PUT the staged file, then run ``write(session, key)`` in one transaction.
+
+    A failed commit leaves the object for the sweeper (never deleted here).  The staged file
+    is discarded either way."""
     try:
-        key, created = put_original(store, staged, mime, prefix)
-        try:
-            with uow() as session:
-                return write(session, key)
-        except BaseException:
-            if created:  # an object that existed before belongs to someone else's row
-                discard_if_unused(uow, store, key)
-            raise
+        key = put_original(store, staged, mime, prefix)
+        with uow() as session:
+            lock_object(session, key)
+            _ensure_present(store, staged, mime, key)  # the sweeper may have taken it meanwhile
+            return write(session, key)
     finally:
         staged.discard()
