@@ -46,7 +46,7 @@ def check_pdf_inflation(path: Path, budget: int | None = None) -> int:
 
 def _flate_streams(data: mmap.mmap) -> Iterator[tuple[int, int]]:
     """(offset of the stream data, number of FlateDecode filters) for each non-image stream."""
-    for match in _STREAM.finditer(data):  # type: ignore[call-overload]
+    for match in _STREAM.finditer(data):
         head = data[max(0, match.start() - _DICT_WINDOW):match.start()]
         head = head[head.rfind(b" obj") + 1:] if b" obj" in head else head
         layers = head.count(b"/FlateDecode") + head.count(b"/Fl ") + head.count(b"/Fl]")
