@@ -61,6 +61,7 @@ def _load_user(user_id: str) -> User | None:
 
 def _register_blueprints(app: Flask) -> None:
     from .web import account, admin, api, audit_log, auth, errors, health, inspector, items, security, teacher
+    from .web.common import discard_staged
     from .web.filters import register_filters
 
     app.register_blueprint(auth.bp)
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     csrf.exempt(api.bp)  # token-authenticated, never cookie-authenticated
     errors.register(app)
+    app.teardown_request(discard_staged)
     security.register(app)
     audit_log.register(app)
     register_filters(app)

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .instance import secure_instance
+from .instance import secure_instance, sweep_staging
 
 ENV_KEYS = {
     "ARCHIVE_S3_ENDPOINT": "S3_ENDPOINT",
@@ -69,6 +69,7 @@ def _secret_key(folder: Path) -> str:
 def load_config(folder: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config for the instance in ``folder`` (made private first)."""
     secure_instance(folder)
+    sweep_staging(folder)
     config = dict(DEFAULTS)
     file = folder / "config.toml"
     if file.exists():

@@ -8,9 +8,34 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 PRIVATE_UMASK = 0o077
+STALE_STAGING = 3600  # seconds: a staged upload older than this belongs to no live request
+
+
+def staging_dir(folder: Path) -> Path:
+    """Where uploads are staged: ``<instance>/tmp``."""
+    return folder / "tmp"
+
+
+def sweep_staging(folder: Path, older_than: float = STALE_STAGING) -> int:
+    """Remove staged uploads left by a killed process; the number removed.
+
+    Only files older than ``older_than`` seconds go: another process on the same instance
+    (``archive check`` beside ``archive serve``) may be staging an upload right now.
+    """
+    removed = 0
+    cutoff = time.time() - older_than
+    for path in staging_dir(folder).glob("upload-*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def secure_instance(folder: Path) -> None:

@@ -61,7 +61,8 @@ def _failing_once() -> Any:
 def _upload(app: Flask, username: str, data: bytes, uow: Any, store: Any) -> int:
     with app.app_context():
         actor = db.session.scalar(select(User).where(User.username == username))
-        staged = stage(io.BytesIO(data), "总结.docx", 50 * 1024 * 1024)
+        staged = stage(io.BytesIO(data), "总结.docx", 50 * 1024 * 1024,
+                       Path(app.instance_path) / "tmp")
         form = items.ItemForm(kind="reflection", title="教学总结", completion_date="2025-10-08")
         return items.upload(uow or db.transaction, store, archive.settings, actor, form, staged)
 

@@ -1,4 +1,8 @@
-"""Staging: an upload copied to a temp file while it is hashed, before anything is stored."""
+"""Staging: an upload copied to a temp file while it is hashed, before anything is stored.
+
+Staged files live in ``<instance>/tmp/`` (private, on the instance's disk, not the system temp
+folder): the request that staged them removes them when it ends, and start-up removes any
+left by a killed process (``instance.sweep_staging``)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import IO
 from ..errors import AppError
 
 CHUNK = 1024 * 1024
+STAGING_PREFIX = "upload-"
 
 
 @dataclass
@@ -39,12 +44,14 @@ def check_filename(filename: str | None) -> str:
     return name
 
 
-def stage(stream: IO[bytes], filename: str | None, max_bytes: int) -> StagedFile:
-    """Copy an upload to a temp file while hashing it; refuse empty and oversize files."""
+def stage(stream: IO[bytes], filename: str | None, max_bytes: int, folder: Path) -> StagedFile:
+    """Copy an upload to a temp file in ``folder`` while hashing it; refuse empty and oversize
+    files."""
     name = check_filename(filename)
     digest = hashlib.sha256()
     size = 0
-    tmp = tempfile.NamedTemporaryFile(prefix="upload-", delete=False)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = tempfile.NamedTemporaryFile(prefix=STAGING_PREFIX, dir=folder, delete=False)
     path = Path(tmp.name)
     try:
         with tmp:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Literal, overload
 from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response, current_app, g, request
 from werkzeug.datastructures import FileStorage
 
 from storage import StorageError
 
 from ..errors import AppError
 from ..extensions import archive
+from ..instance import staging_dir
 from ..services.staging import StagedFile, stage
 
 
@@ -29,7 +31,16 @@ def staged_upload(field: str = "file", required: bool = True) -> StagedFile | No
         if required:
             raise AppError("no_file", "请选择要上传的文件（表单字段 file）。")
         return None
-    return stage(file.stream, file.filename, archive.settings.max_upload_bytes)
+    staged = stage(file.stream, file.filename, archive.settings.max_upload_bytes,
+                   staging_dir(Path(current_app.instance_path)))
+    g.setdefault("staged_files", []).append(staged)
+    return staged
+
+
+def discard_staged(_exc: BaseException | None = None) -> None:
+    """End of request: remove whatever this request staged (normally gone already)."""
+    for staged in g.pop("staged_files", []):
+        staged.discard()
 
 
 def content_disposition(filename: str, inline: bool = False) -> str:
