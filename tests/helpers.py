@@ -146,10 +146,11 @@ class Api:
     def get(self, url: str, **kw: Any) -> Any:
         return self.client.get(url, headers=self._headers(), **kw)
 
-    def post(self, url: str, json_body: Any = None, **kw: Any) -> Any:
+    def post(self, url: str, json_body: Any = None, headers: dict[str, str] | None = None,
+             **kw: Any) -> Any:
         if json_body is not None:
             kw["json"] = json_body
-        return self.client.post(url, headers=self._headers(), **kw)
+        return self.client.post(url, headers={**self._headers(), **(headers or {})}, **kw)
 
     def put(self, url: str, **kw: Any) -> Any:
         return self.client.put(url, headers=self._headers(), **kw)
@@ -159,14 +160,16 @@ class Api:
 
     def upload(self, path: Path | None = None, *, kind: str = "reflection", title: str = "测试成果",
                completion_date: str = "2025-10-08", metadata: dict[str, Any] | None = None,
-               data: bytes | None = None, filename: str | None = None, **fields: Any) -> Any:
+               data: bytes | None = None, filename: str | None = None,
+               headers: dict[str, str] | None = None, **fields: Any) -> Any:
         body = data if data is not None else path.read_bytes()  # type: ignore[union-attr]
         form = {"kind": kind, "title": title, "completion_date": completion_date,
                 "file": (io.BytesIO(body), filename or (path.name if path else "file.bin")),
                 **fields}
         if metadata is not None:
             form["metadata"] = json.dumps(metadata, ensure_ascii=False)
-        return self.post("/api/v1/items", data=form, content_type="multipart/form-data")
+        return self.post("/api/v1/items", data=form, content_type="multipart/form-data",
+                         headers=headers)
 
 
 class World:

@@ -104,6 +104,7 @@ class ItemDict(CountInfo):
     mime: str
     version: int
     warnings: list[str]
+    indexed_chars: int | None  # the text kept for search was cut to this many characters
     metadata: dict[str, Any]
     selection: str  # vocabulary.Selection
     return_reason: str | None

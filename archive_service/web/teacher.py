@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -54,7 +55,8 @@ def _form_metadata(kind: str) -> dict[str, Any]:
 def upload() -> Any:
     if request.method == "GET":
         return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
-                               today=archive.settings.today().isoformat(), form={})
+                               today=archive.settings.today().isoformat(),
+                               form={"idempotency_token": secrets.token_urlsafe(24)})
     kind = request.form.get("kind", "")
     meta = {k: v for k, v in _form_metadata(kind).items() if v is not None}
     form = item_service.ItemForm(
@@ -66,14 +68,15 @@ def upload() -> Any:
         item_service.validate_form(form, archive.settings.today())
         staged = staged_upload()
         assert staged is not None
-        item_id = item_service.upload(db.transaction, archive.store, archive.settings, me(),
-                                      form, staged)
+        item_id, replayed = item_service.upload_once(  # the same form sent twice: one item
+            db.transaction, archive.store, archive.settings, me(), form, staged,
+            request.form.get("idempotency_token"))
     except AppError as exc:
         flash(exc.message, "error")
         return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
                                today=archive.settings.today().isoformat(), form=request.form), exc.status
     archive.sync_index()
-    flash("上传成功。", "info")
+    flash("这份表单已经提交过，下面是当时上传的成果。" if replayed else "上传成功。", "info")
     return redirect(url_for("items.detail", item_id=item_id, uploaded=1))
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import ObjectStore
@@ -18,7 +19,9 @@ from ...db import UnitOfWork
 from ...errors import AppError, Forbidden
 from ...models import AuditEvent, IndexOutbox, Item, ItemVersion, Recognition, User, utcnow
 from ...vocabulary import Action, Role
+from .. import idempotency
 from ..copies import find_copy
+from ..idempotency import Claim
 from ..metadata import RecognitionInput
 from ..review import set_preference
 from ..settings import Settings
@@ -83,8 +86,11 @@ def _store_and_write(uow: UnitOfWork, store: ObjectStore, prepared: Prepared,
 
 
 def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
-           form: ItemForm, staged: StagedFile) -> int:
-    """The whole upload; returns the new item's id."""
+           form: ItemForm, staged: StagedFile, claim: Claim | None = None) -> int:
+    """The whole upload; returns the new item's id.
+
+    With an idempotency ``claim`` the key is recorded with the item; if a request with the same
+    key committed meanwhile, its item is returned instead (or 422 if it sent otherwise)."""
     if actor.role != Role.TEACHER:
         staged.discard()
         raise Forbidden("只有教师可以上传自己的研修成果。")
@@ -93,10 +99,38 @@ def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
     except BaseException:
         staged.discard()
         raise
-    return _store_and_write(
-        uow, store, prepared,
-        lambda session, key: insert_item(session, actor, prepared, key, settings),
-    )
+
+    def write(session: Session, key: str) -> Item:
+        item = insert_item(session, actor, prepared, key, settings)
+        idempotency.record(session, claim, item.id)
+        return item
+
+    try:
+        return _store_and_write(uow, store, prepared, write)
+    except IntegrityError:
+        with uow() as session:
+            earlier = idempotency.replay(session, claim)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def upload_once(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
+                form: ItemForm, staged: StagedFile, key: str | None) -> tuple[int, bool]:
+    """``upload`` under an idempotency key (None: none sent); (item id, True if an earlier
+    request with the same key and content had created it)."""
+    claim = idempotency.claim_for(actor.id, key, form, staged)
+    if claim is not None:
+        try:
+            with uow() as session:
+                earlier = idempotency.replay(session, claim)
+        except BaseException:
+            staged.discard()
+            raise
+        if earlier is not None:
+            staged.discard()
+            return earlier, True
+    return upload(uow, store, settings, actor, form, staged, claim), False
 
 
 def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,

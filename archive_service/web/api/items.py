@@ -86,13 +86,18 @@ def upload_item() -> Any:
     item_service.validate_form(form, archive.settings.today())  # cheap, before the file
     staged = staged_upload()
     assert staged is not None
-    item_id = item_service.upload(db.transaction, archive.store, archive.settings, actor(),
-                                  form, staged)
+    item_id, replayed = item_service.upload_once(
+        db.transaction, archive.store, archive.settings, actor(), form, staged,
+        request.headers.get("Idempotency-Key"))
     archive.sync_index()
     item = visible_item(db.session, actor(), item_id)
     data = one_item_dict(db.session, archive.settings, item)
     data["notice"] = _competition_notice(data)
-    return jsonify(data), 201, {"Location": url_for("api.get_item", item_id=item_id)}
+    response = jsonify(data)
+    response.headers["Location"] = url_for("api.get_item", item_id=item_id)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 200 if replayed else 201
 
 
 @bp.get("/items")
