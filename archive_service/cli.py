@@ -243,7 +243,7 @@ def check(repair: bool, grace_hours: int, audit_only: bool) -> None:
         sys.exit(0 if chain.ok else 1)
 
     report = run_check(db.transaction, archive.store, archive.index, repair=repair,
-                       grace_hours=grace_hours)
+                       grace_hours=grace_hours, restore_days=archive.settings.restore_days)
     click.echo(report.render())
     if not report.ok and not repair:
         sys.exit(1)

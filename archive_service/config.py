@@ -21,6 +21,7 @@ ENV_KEYS = {
     "ARCHIVE_OCR": "OCR_ENABLED",
     "ARCHIVE_PROXY_COUNT": "PROXY_COUNT",
     "ARCHIVE_MAX_INDEXED_CHARS": "MAX_INDEXED_CHARS",
+    "ARCHIVE_RESTORE_DAYS": "RESTORE_DAYS",
     "ARCHIVE_SQLITE_BUSY_TIMEOUT": "SQLITE_BUSY_TIMEOUT",
 }
 
@@ -33,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_MB": 50,
     "OCR_ENABLED": True,
     "MAX_OCR_PAGES": 30,
+    "RESTORE_DAYS": 30,  # days a deleted item can be restored before the sweeper purges it
     "MAX_INDEXED_CHARS": 2_000_000,  # text kept for search and duplicate checks; 字数 counts all
     "SQLITE_BUSY_TIMEOUT": 5,  # seconds a write waits for the lock before answering 503
     "RULES_FILE": "",  # empty: <instance>/rules.toml if it exists

@@ -291,6 +291,7 @@ class LogAction(StrEnum):
     EDIT = "edit"
     DELETE = "delete"
     RESTORE = "restore"
+    PURGE = "purge"  # a deleted item past its restore period, removed by the sweeper
     DOWNLOAD = "download"
     EXPORT = "export"
     REVIEW = "review"
@@ -305,7 +306,7 @@ LOG_ACTION_NAMES: dict[str, str] = {
     LogAction.USER_DEACTIVATE: "停用账号", LogAction.USER_ACTIVATE: "启用账号",
     LogAction.SIGN_OUT_EVERYWHERE: "退出所有会话", LogAction.UNLOCK: "解除登录锁定",
     LogAction.USER_ADD: "添加用户", LogAction.SCHOOL_ADD: "添加学校", LogAction.UPLOAD: "上传",
-    LogAction.EDIT: "修改", LogAction.DELETE: "删除", LogAction.RESTORE: "恢复",
+    LogAction.EDIT: "修改", LogAction.DELETE: "删除", LogAction.RESTORE: "恢复", LogAction.PURGE: "清除",
     LogAction.DOWNLOAD: "下载", LogAction.EXPORT: "导出", LogAction.REVIEW: "筛选/核定",
     LogAction.DENIED: "拒绝访问", LogAction.CHANGE: "其他修改",
 }

@@ -28,6 +28,7 @@ from ..db import UnitOfWork
 from ..models import Attachment, IndexOutbox, Item, ItemVersion, SweepLog
 from .indexer import drain, stamp_of
 from .stored import key_in_use, lock_object
+from .trash import purge_expired
 
 QUARANTINE = "quarantine/"
 
@@ -146,8 +147,13 @@ def _check_index(uow: UnitOfWork, index: SearchIndex, report: Report) -> None:
 
 
 def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair: bool = False,
-              grace_hours: int = 24) -> Report:
+              grace_hours: int = 24, restore_days: int | None = None) -> Report:
+    """Compare; with ``repair``, first purge items deleted longer than ``restore_days`` ago
+    (None: never), then fix what can be fixed."""
     report = Report()
+    if repair and restore_days is not None:
+        for item_id in purge_expired(uow, restore_days):
+            report.repaired.append(f"清除超过恢复期限的已删除成果 {item_id}")
     present = {info.key: info for info in store.list_objects("")}
     expected = _check_objects(uow, present, report)
     grace = timedelta(hours=grace_hours)

@@ -19,6 +19,7 @@ class Settings:
     max_upload_bytes: int
     timezone: str = "Asia/Shanghai"
     max_indexed_chars: int = 2_000_000  # text kept for the index and the fingerprint
+    restore_days: int = 30  # a deleted item can be restored this long, then it is purged
 
     def today(self) -> date:
         """Today where the school is (the server may run on UTC)."""
@@ -42,4 +43,5 @@ class Settings:
             max_upload_bytes=int(config.get("MAX_UPLOAD_MB", 50)) * 1024 * 1024,
             timezone=str(config.get("TIMEZONE") or "Asia/Shanghai"),
             max_indexed_chars=int(config.get("MAX_INDEXED_CHARS", 2_000_000)),
+            restore_days=int(config.get("RESTORE_DAYS", 30)),
         )

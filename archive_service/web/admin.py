@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..db import db
 from ..extensions import archive
 from ..models import Item, School, User
+from ..services import trash
 from ..services.export import register_csv, register_xlsx
 from ..services.register import current_year
 from ..services.reports import RegisterRequest, register_for
@@ -107,3 +108,21 @@ def register_export_csv() -> Any:
 def collection_pdf() -> Any:
     """装订成册 PDF of the admin's school (an all-schools admin passes ``school``)."""
     return collection_response(me(), request.args.get("year", ""), request.args.get("school", ""))
+
+
+@bp.get("/trash")
+@roles_required(Role.ADMIN)
+def trash_page() -> Any:
+    days = archive.settings.restore_days
+    return render_template("admin/trash.html", days=days,
+                           items=trash.deleted_items(db.session, me(), days), kinds=KIND_NAMES)
+
+
+@bp.post("/items/<int:item_id>/restore")
+@roles_required(Role.ADMIN)
+def restore_item(item_id: int) -> Any:
+    with db.transaction() as session:
+        trash.restore(session, me(), item_id, archive.settings.restore_days)
+    archive.sync_index()
+    flash("已恢复该成果。", "info")
+    return redirect(url_for("admin.trash_page"))

@@ -11,7 +11,7 @@ from ...db import db
 from ...errors import AppError
 from ...extensions import archive
 from ...models import Attachment, Item, School, User
-from ...services import evidence, review
+from ...services import evidence, review, trash
 from ...services import items as item_service
 from ...services.scope import item_filter, visible_item
 from ...services.search import SearchRequest, search
@@ -38,6 +38,7 @@ from .shapes import (
     UPLOAD_FORM,
     AttachmentOut,
     Deleted,
+    DeletedItemOut,
     EvidenceIds,
     HistoryOut,
     ItemOut,
@@ -328,3 +329,23 @@ def search_items() -> Any:
                     "per_page": result["per_page"]})
 
 
+
+
+@bp.get("/trash")
+@operation("已删除、仍可恢复的成果（管理员）", "成果", response=page_of(DeletedItemOut),
+           errors=(403,))
+@token_required
+def list_deleted() -> Any:
+    rows = trash.deleted_items(db.session, actor(), archive.settings.restore_days)
+    return jsonify({"items": [row.as_dict() for row in rows], "total": len(rows), "page": 1,
+                    "per_page": max(len(rows), 1)})
+
+
+@bp.post("/items/<int:item_id>/restore")
+@operation("恢复已删除的成果（管理员，恢复期内）", "成果", response=ItemOut, errors=(403, 404, 409))
+@token_required
+def restore_item(item_id: int) -> Any:
+    with db.transaction() as session:
+        trash.restore(session, actor(), item_id, archive.settings.restore_days)
+    archive.sync_index()
+    return _item_response(item_id)

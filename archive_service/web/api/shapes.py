@@ -83,6 +83,8 @@ class ItemOut(BaseModel):
     mime: str
     version: int
     warnings: list[str]
+    indexed_chars: int | None = Field(
+        description="全文超过上限时只保存、检索和查重前这么多字（字数仍按全文）；null 表示全文")
     metadata: dict[str, Any]
     selection: Selection
     return_reason: str | None
@@ -172,6 +174,17 @@ class EvidenceIds(BaseModel):
 
 class Deleted(BaseModel):
     deleted: int
+
+
+class DeletedItemOut(BaseModel):
+    """A deleted item an admin can still restore."""
+
+    id: int
+    title: str
+    kind: Kind
+    owner: str
+    deleted_at: str = Field(json_schema_extra={"format": "date-time"})
+    restorable_until: str = Field(json_schema_extra={"format": "date-time"})
 
 
 class RegisterOut(BaseModel):
