@@ -13,12 +13,16 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
 """Opens one write transaction (``db.transaction``): what workflows take instead of a session."""
 
 BUSY_TIMEOUT = 5.0  # seconds a write waits for SQLite's lock: well under a proxy's timeout
+# A request holds up to two connections (its reads, one write transaction); a request that
+# cannot get one within pool_timeout gets 503 (web.errors), never a 500.
+POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30, "pool_timeout": BUSY_TIMEOUT}
 
 
 def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
@@ -28,8 +32,9 @@ def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
     ``OperationalError("database is locked")``, which the web layer answers with 503.
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True, **POOL)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False},
+                           **POOL)
     busy_ms = int(busy_timeout * 1000)
 
     @event.listens_for(engine, "connect")
@@ -107,6 +112,9 @@ db = Database()
 
 
 def is_busy(error: BaseException) -> bool:
-    """Whether ``error`` is SQLite's "database is locked/busy" after the busy timeout."""
+    """Whether ``error`` is SQLite's "database is locked/busy" after the busy timeout, or no
+    pooled connection came free in time."""
+    if isinstance(error, PoolTimeout):
+        return True
     text = str(getattr(error, "orig", error)).lower()
     return "database is locked" in text or "database is busy" in text
