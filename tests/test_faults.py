@@ -77,8 +77,8 @@ def test_killed_after_the_commit_is_indexed_on_restart(tmp_path: Path, s3_server
     with restarted.app_context():
         archive.sync_index()  # what `archive serve` does at start-up
     found = teacher.get("/api/v1/search", query_string={"q": "英语"}).get_json()
-    assert len(found["hits"]) == 1
-    invariant.accepted_upload(restarted, found["hits"][0]["id"], corpus(DOCUMENT).read_bytes())
+    assert len(found["items"]) == 1
+    invariant.accepted_upload(restarted, found["items"][0]["id"], corpus(DOCUMENT).read_bytes())
 
 
 def concurrent_uploads(app: Flask, world: World, invariant: Invariant, count: int = 20) -> None:

@@ -24,7 +24,7 @@ def test_deleted_item_restored_by_an_admin_within_the_period(app: Flask, world: 
     path = corpus(DOCUMENT)
     item = teacher.upload(path, title="英语教学总结").get_json()
     assert teacher.delete(f"/api/v1/items/{item['id']}").status_code == 200
-    assert teacher.get("/api/v1/search", query_string={"q": "英语"}).get_json()["hits"] == []
+    assert teacher.get("/api/v1/search", query_string={"q": "英语"}).get_json()["items"] == []
     assert teacher.get("/api/v1/trash").status_code == 403  # only admins
     trash = world.admin.get("/api/v1/trash").get_json()
     assert [row["id"] for row in trash["items"]] == [item["id"]] and trash["total"] == 1
