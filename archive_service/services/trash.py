@@ -60,9 +60,9 @@ def deleted_items(session: Session, actor: User, restore_days: int) -> list[Dele
         .order_by(Item.deleted_at.desc()))
     found = []
     for item in rows:
-        assert item.deleted_at is not None
-        found.append(DeletedItem(item.id, item.title, item.kind, item.owner.name, item.deleted_at,
-                                 item.deleted_at + timedelta(days=restore_days)))
+        deleted_at = item.deleted_at or utcnow()  # never None: the query asks for deleted items
+        found.append(DeletedItem(item.id, item.title, item.kind, item.owner.name, deleted_at,
+                                 deleted_at + timedelta(days=restore_days)))
     return found
 
 
