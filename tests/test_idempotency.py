@@ -16,7 +16,7 @@ from archive_service.services import items
 from archive_service.services.idempotency import claim_for
 from archive_service.services.staging import stage
 from tests.conftest import Invariant, World, corpus
-from tests.test_web_pages import _login
+from tests.helpers import page_login
 
 DOCUMENT = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"
 
@@ -74,7 +74,7 @@ def test_a_retry_racing_the_first_commit_returns_its_item(app: Flask, world: Wor
 
 def test_upload_form_sent_twice_makes_one_item(app: Flask, world: World) -> None:
     world.user("t1")
-    client = _login(world, "t1")
+    client = page_login(world.app, "t1")
     page = client.get("/my/items/new").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     token = re.search(r'name="idempotency_token" value="([^"]+)"', page)

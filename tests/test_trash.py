@@ -13,7 +13,8 @@ from archive_service.extensions import archive
 from archive_service.models import AuditRecord, Item, ItemVersion, utcnow
 from archive_service.services.consistency import run_check
 from tests.conftest import Invariant, World, corpus
-from tests.test_web_pages import _csrf, _login
+from tests.helpers import csrf_token as _csrf
+from tests.helpers import page_login
 
 DOCUMENT = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"
 
@@ -44,7 +45,7 @@ def test_restore_page_lists_and_restores(app: Flask, world: World) -> None:
     teacher = world.user("t1")
     item = teacher.upload(corpus(DOCUMENT), title="英语教学总结").get_json()
     teacher.delete(f"/api/v1/items/{item['id']}")
-    admin = _login(world, "admin", app.config["ADMIN_PASSWORD"])
+    admin = page_login(app, "admin", app.config["ADMIN_PASSWORD"])
     page = admin.get("/admin/trash").get_data(as_text=True)
     assert "英语教学总结" in page and "30 天内可以恢复" in page
     token = _csrf(admin, "/admin/trash")
