@@ -23,6 +23,7 @@ ENV_KEYS = {
     "ARCHIVE_MAX_INDEXED_CHARS": "MAX_INDEXED_CHARS",
     "ARCHIVE_RESTORE_DAYS": "RESTORE_DAYS",
     "ARCHIVE_SQLITE_BUSY_TIMEOUT": "SQLITE_BUSY_TIMEOUT",
+    "ARCHIVE_SEARCH_ENGINE": "SEARCH_ENGINE",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -38,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_INDEXED_CHARS": 2_000_000,  # text kept for search and duplicate checks; 字数 counts all
     "SQLITE_BUSY_TIMEOUT": 5,  # seconds a write waits for the lock before answering 503
     "RULES_FILE": "",  # empty: <instance>/rules.toml if it exists
+    "SEARCH_ENGINE": "whoosh",  # "whoosh" (embedded, a school) or "tantivy" (a county)
     "TIMEZONE": "Asia/Shanghai",  # how times are shown; they are stored in UTC
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from indexing import SearchIndex
+from indexing import ENGINES, SearchIndex, open_index
 from storage import ObjectStore, S3ObjectStore
 
 from .db import db
@@ -23,6 +23,7 @@ class ArchiveState:
     settings: Settings
     s3: dict[str, str]
     index_dir: Path
+    engine: str = "whoosh"
     _store: ObjectStore | None = field(default=None, repr=False)
     _index: SearchIndex | None = field(default=None, repr=False)
     # set by `archive serve` when it supervises the embedded SeaweedFS: its health as a dict
@@ -47,7 +48,8 @@ class ArchiveState:
     @property
     def index(self) -> SearchIndex:
         if self._index is None:
-            self._index = SearchIndex(self.index_dir)
+            folder = self.index_dir if self.engine == "whoosh" else self.index_dir / self.engine
+            self._index = open_index(folder, self.engine)
         return self._index
 
 
@@ -59,6 +61,7 @@ class Archive:
             s3={"endpoint": cfg["S3_ENDPOINT"], "access_key": cfg["S3_ACCESS_KEY"],
                 "secret_key": cfg["S3_SECRET_KEY"], "bucket": cfg["S3_BUCKET"]},
             index_dir=Path(cfg["INDEX_DIR"]),
+            engine=_engine(cfg.get("SEARCH_ENGINE") or "whoosh"),
         )
 
     @property
@@ -83,6 +86,13 @@ class Archive:
             drain(db.transaction, self.index)
         except Exception:  # noqa: BLE001 - derived data; `archive reindex` repairs it
             current_app.logger.exception("索引更新失败，已保留在待办队列中")
+
+
+def _engine(name: str) -> str:
+    if name not in ENGINES:
+        raise AppError("bad_config", f"检索引擎设置 ARCHIVE_SEARCH_ENGINE={name!r} 无效，"
+                       f"请设为 {' 或 '.join(ENGINES)}。", 500)
+    return name
 
 
 archive = Archive()

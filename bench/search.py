@@ -23,7 +23,7 @@ from pathlib import Path
 from _common import CORPUS, load_note, table
 
 from archive_service.extract import ExtractionError, extract
-from indexing import IndexDoc, QueryError, SearchFilters, SearchIndex
+from indexing import IndexDoc, QueryError, SearchFilters, SearchIndex, open_index
 
 SOURCES = (
     "zh_docx_01_songdai_wenxue_jiaoan.docx", "zh_docx_02_zuiwengtingji_jiaoxuesheji.docx",
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{count:,} documents from {len(texts)} corpus texts, {chars / count:,.0f} chars "
           f"on average; {load_note()}\n")
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        index = SearchIndex(Path(tmp) / "index")
+        index = open_index(Path(tmp) / "index")
         index.search("预热")  # load jieba's dictionary outside the timings
         batches = []
         for first in range(0, count, 200):

@@ -1,4 +1,5 @@
-"""Tests for indexing/: real Whoosh indexes on tmp_path, real Chinese text."""
+"""Tests for indexing/: the analysis, then ONE contract suite run against both engines
+(Whoosh and tantivy) on tmp_path with real Chinese text, then engine-specific tests."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from lxml import etree
 
 from indexing import (
+    ENGINES,
     IndexBusyError,
     IndexDoc,
     QueryError,
@@ -21,6 +23,7 @@ from indexing import (
     SearchIndex,
     SearchPage,
     analysis,
+    open_index,
 )
 
 CorpusIndex = tuple[SearchIndex, dict[int, str]]
@@ -76,9 +79,15 @@ def corpus_texts() -> dict[str, str]:
     return {path.stem: docx_text(path) for path in paths}
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Every test that takes ``engine`` (directly or through a fixture) runs on both."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    ix = SearchIndex(tmp_path_factory.mktemp("ix") / "search")
+def index(tmp_path_factory: pytest.TempPathFactory, engine: str) -> SearchIndex:
+    ix = open_index(tmp_path_factory.mktemp("ix") / "search", engine)
     assert ix.upsert(make_doc(i, *DOCS[i]) for i in DOCS) == len(DOCS)
     return ix
 
@@ -90,9 +99,9 @@ def corpus() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def corpus_index(
-    tmp_path_factory: pytest.TempPathFactory, corpus: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory, corpus: dict[str, str], engine: str
 ) -> CorpusIndex:
-    ix = SearchIndex(tmp_path_factory.mktemp("corpus") / "search")
+    ix = open_index(tmp_path_factory.mktemp("corpus") / "search", engine)
     docs = [make_doc(100 + n, f"doc{n}", text) for n, text in enumerate(corpus.values())]
     ix.upsert(docs)
     return ix, {100 + n: text for n, text in enumerate(corpus.values())}
@@ -167,15 +176,15 @@ def test_compound_word_requires_adjacency(index: SearchIndex) -> None:
     assert ids(index.search("作业 设计")) == {2, 4}  # space = AND, any distance
 
 
-def test_repeated_characters(tmp_path: Path) -> None:
-    ix = SearchIndex(tmp_path / "ix")
+def test_repeated_characters(tmp_path: Path, engine: str) -> None:
+    ix = open_index(tmp_path / "ix", engine)
     ix.upsert([make_doc(1, "一", "他哈哈哈大笑"), make_doc(2, "二", "他哈哈一笑，哈哈")])
     assert ids(ix.search("哈哈哈")) == {1}
     assert ids(ix.search("哈哈")) == {1, 2}
 
 
-def test_full_width_and_line_broken_text(tmp_path: Path) -> None:
-    ix = SearchIndex(tmp_path / "ix")
+def test_full_width_and_line_broken_text(tmp_path: Path, engine: str) -> None:
+    ix = open_index(tmp_path / "ix", engine)
     ix.upsert([make_doc(1, "一", "参加第５期ＡＩ培训，撰写教学\n反思。")])
     assert ids(ix.search("5期 ai")) == {1}
     assert ids(ix.search('"教学反思"')) == {1}
@@ -297,8 +306,8 @@ def test_bad_queries_raise_query_error_in_chinese(index: SearchIndex, query: str
 # --- writing ------------------------------------------------------------------------------
 
 
-def test_upsert_replaces_without_duplicates(tmp_path: Path) -> None:
-    ix = SearchIndex(tmp_path / "ix")
+def test_upsert_replaces_without_duplicates(tmp_path: Path, engine: str) -> None:
+    ix = open_index(tmp_path / "ix", engine)
     assert ix.upsert([make_doc(1, "旧标题", "旧的教学反思"), make_doc(2, "其他", "其他内容")]) == 2
     batch = [make_doc(1, "新标题", "新的作业设计", v) for v in ("v2", "v3")]
     assert ix.upsert(batch) == 1
@@ -308,8 +317,8 @@ def test_upsert_replaces_without_duplicates(tmp_path: Path) -> None:
     assert ix.stamps() == {1: "v3", 2: "v1"}
 
 
-def test_delete_and_stamps(tmp_path: Path) -> None:
-    ix = SearchIndex(tmp_path / "ix")
+def test_delete_and_stamps(tmp_path: Path, engine: str) -> None:
+    ix = open_index(tmp_path / "ix", engine)
     ix.upsert(make_doc(i, f"标题{i}", f"第{i}篇教学反思", f"s{i}") for i in range(1, 6))
     ix.delete([2, 4, 99])
     ix.delete([])
@@ -318,8 +327,8 @@ def test_delete_and_stamps(tmp_path: Path) -> None:
     assert ids(ix.search("教学反思")) == {1, 3, 5}
 
 
-def test_clear_then_reindex(tmp_path: Path) -> None:
-    ix = SearchIndex(tmp_path / "ix")
+def test_clear_then_reindex(tmp_path: Path, engine: str) -> None:
+    ix = open_index(tmp_path / "ix", engine)
     ix.upsert([make_doc(1, "标题", "教学反思")])
     assert ix.search("反思").total == 1
     ix.clear()
@@ -328,14 +337,14 @@ def test_clear_then_reindex(tmp_path: Path) -> None:
     assert ids(ix.search("反思")) == {2}
 
 
-def test_reopen_from_disk(tmp_path: Path) -> None:
-    SearchIndex(tmp_path / "ix").upsert([make_doc(1, "标题", "第5期教学反思", "abc")])
-    reopened = SearchIndex(tmp_path / "ix")
+def test_reopen_from_disk(tmp_path: Path, engine: str) -> None:
+    open_index(tmp_path / "ix", engine).upsert([make_doc(1, "标题", "第5期教学反思", "abc")])
+    reopened = open_index(tmp_path / "ix", engine)
     assert reopened.stamps() == {1: "abc"}
     assert ids(reopened.search('"教学反思" 5')) == {1}
 
 
-def test_outdated_schema_is_recreated_empty(tmp_path: Path) -> None:
+def test_whoosh_outdated_schema_is_recreated_empty(tmp_path: Path) -> None:
     from whoosh import fields, index
 
     path = tmp_path / "ix"
@@ -343,30 +352,30 @@ def test_outdated_schema_is_recreated_empty(tmp_path: Path) -> None:
     old = index.create_in(str(path), fields.Schema(body=fields.TEXT(stored=True)))
     with old.writer() as writer:
         writer.add_document(body="old")
-    ix = SearchIndex(path)
+    ix = open_index(path, "whoosh")
     assert ix.doc_count() == 0
     ix.upsert([make_doc(1, "标题", "内容")])
     assert ix.doc_count() == 1
 
 
 def test_analysis_version_change_recreates_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    SearchIndex(tmp_path / "ix").upsert([make_doc(1, "标题", "内容")])
-    assert SearchIndex(tmp_path / "ix").doc_count() == 1
+    open_index(tmp_path / "ix", engine).upsert([make_doc(1, "标题", "内容")])
+    assert open_index(tmp_path / "ix", engine).doc_count() == 1
     monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
-    assert SearchIndex(tmp_path / "ix").doc_count() == 0
+    assert open_index(tmp_path / "ix", engine).doc_count() == 0
 
 
-def test_search_sees_commits_from_another_instance(tmp_path: Path) -> None:
-    reader, writer = SearchIndex(tmp_path / "ix"), SearchIndex(tmp_path / "ix")
+def test_search_sees_commits_from_another_instance(tmp_path: Path, engine: str) -> None:
+    reader, writer = open_index(tmp_path / "ix", engine), open_index(tmp_path / "ix", engine)
     assert reader.search("").total == 0
     writer.upsert([make_doc(1, "标题", "教学反思")])
     assert ids(reader.search("反思")) == {1}
 
 
-def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
-    instances = [SearchIndex(tmp_path / "ix") for _ in range(2)]
+def test_concurrent_writers_lose_nothing(tmp_path: Path, engine: str) -> None:
+    instances = [open_index(tmp_path / "ix", engine) for _ in range(2)]
     errors: list[BaseException] = []
 
     def work(n: int) -> None:
@@ -389,8 +398,8 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert instances[1].search("并发写入").total == 60
 
 
-def test_searching_while_writing(tmp_path: Path) -> None:
-    ix = SearchIndex(tmp_path / "ix")
+def test_searching_while_writing(tmp_path: Path, engine: str) -> None:
+    ix = open_index(tmp_path / "ix", engine)
     ix.upsert([make_doc(0, "起点", "教学反思")])
     stop, errors, totals = threading.Event(), [], []
 
@@ -414,10 +423,10 @@ def test_searching_while_writing(tmp_path: Path) -> None:
     assert ix.search("教学反思").total == 49
 
 
-def test_foreign_lock_is_retried_then_reported(tmp_path: Path) -> None:
+def test_whoosh_foreign_lock_is_retried_then_reported(tmp_path: Path) -> None:
     from whoosh.filedb.filestore import FileStorage
 
-    ix = SearchIndex(tmp_path / "ix", lock_timeout=0.3)
+    ix = open_index(tmp_path / "ix", "whoosh", lock_timeout=0.3)
     lock = FileStorage(str(tmp_path / "ix")).lock("MAIN_WRITELOCK")
     assert lock.acquire()
     try:
@@ -426,7 +435,7 @@ def test_foreign_lock_is_retried_then_reported(tmp_path: Path) -> None:
     finally:
         lock.release()
 
-    patient = SearchIndex(tmp_path / "ix", lock_timeout=10)
+    patient = open_index(tmp_path / "ix", "whoosh", lock_timeout=10)
     assert lock.acquire()
     threading.Timer(0.3, lock.release).start()
     assert patient.upsert([make_doc(1, "标题", "内容")]) == 1
@@ -464,7 +473,9 @@ def test_random_substrings_match_exactly_like_substring_search(corpus_index: Cor
 
 
 @pytest.mark.slow
-def test_throughput_and_latency_report(tmp_path: Path, corpus: dict[str, str]) -> None:
+def test_throughput_and_latency_report(
+    tmp_path: Path, engine: str, corpus: dict[str, str]
+) -> None:
     """Index ~3,000-字 items in one commit and time searches; prints the numbers."""
     paragraphs = [p for text in corpus.values() for p in text.splitlines() if len(p) > 10]
     rng = random.Random(3)
@@ -476,7 +487,7 @@ def test_throughput_and_latency_report(tmp_path: Path, corpus: dict[str, str]) -
         return "\n".join(parts)
 
     docs = [make_doc(i, f"教学资料{i}", body()) for i in range(1, 61)]
-    ix = SearchIndex(tmp_path / "ix")
+    ix = open_index(tmp_path / "ix", engine)
     started, cpu = time.perf_counter(), time.process_time()
     ix.upsert(docs)
     rate = len(docs) / (time.perf_counter() - started)
@@ -494,3 +505,24 @@ def test_throughput_and_latency_report(tmp_path: Path, corpus: dict[str, str]) -
         f"search p50 {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms"
     )
     assert rate > 2 and max(latencies) < 2000
+
+
+def test_decision_filter_uses_the_stored_code(tmp_path: Path, engine: str) -> None:
+    ix = open_index(tmp_path / "ix", engine)
+    docs = [make_doc(i, f"标题{i}", f"第{i}篇教学反思") for i in range(1, 5)]
+    codes = {1: "counted", 2: "duplicate", 3: "counted", 4: ""}
+    ix.upsert(IndexDoc(**{**d.__dict__, "decision": codes[d.item_id]}) for d in docs)
+    assert ids(ix.search("反思", SearchFilters(decisions=("counted",)))) == {1, 3}
+    assert ix.search("", SearchFilters(decisions=("duplicate", "counted"))).total == 3
+    ix.upsert([IndexDoc(**{**docs[0].__dict__, "decision": "duplicate"})])
+    assert ids(ix.search("", SearchFilters(decisions=("counted",)))) == {3}
+
+
+def test_large_result_sets_report_an_estimate_or_exact_total(tmp_path: Path, engine: str) -> None:
+    ix = open_index(tmp_path / "ix", engine)
+    ix.upsert(make_doc(i, f"标题{i}", "教学反思" * (1 + i % 7)) for i in range(1, 121))
+    page = ix.search("反思", per_page=10)
+    assert len(page.hits) == 10
+    assert page.total == 120 if page.total_exact else page.total >= 10
+    small = ix.search("反思", SearchFilters(item_ids=(3, 4, 5)), per_page=10)
+    assert small.total_exact and small.total == 3

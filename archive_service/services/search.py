@@ -63,7 +63,8 @@ def search(session: Session, index: SearchIndex, settings: Any, actor: User,
            req: SearchRequest) -> dict[str, Any]:
     filters = _scope_filters(session, actor, req)
     if filters is None:
-        return {"total": 0, "page": req.page, "per_page": PER_PAGE, "hits": []}
+        return {"total": 0, "total_exact": True, "page": req.page, "per_page": PER_PAGE,
+                "hits": []}
     page = max(1, req.page)
     try:
         if req.decision:
@@ -95,7 +96,8 @@ def search(session: Session, index: SearchIndex, settings: Any, actor: User,
     else:
         total = result.total - (len(hits) - len(rows))
         snippets = {h.item_id: h.snippet_html for h, _, _ in rows}
-    return {"total": total, "page": page, "per_page": PER_PAGE, "hits": [
+    exact = bool(req.decision) or result.total_exact
+    return {"total": total, "total_exact": exact, "page": page, "per_page": PER_PAGE, "hits": [
         {"id": item.id, "title": item.title, "teacher": item.owner.name,
          "school": item.owner.school.name if item.owner.school else None,
          "kind": item.kind, "academic_year": item.academic_year, "score": round(hit.score, 4),
