@@ -60,7 +60,20 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .web import account, admin, api, audit_log, auth, errors, health, inspector, items, security, teacher
+    from .web import (
+        account,
+        admin,
+        api,
+        audit_log,
+        auth,
+        errors,
+        health,
+        index_status,
+        inspector,
+        items,
+        security,
+        teacher,
+    )
     from .web.common import discard_staged
     from .web.filters import register_filters
 
@@ -77,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.teardown_request(discard_staged)
     security.register(app)
     audit_log.register(app)
+    index_status.register(app)
     register_filters(app)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
@@ -18,6 +18,9 @@ from . import cli_backup
 from .cli_errors import ArchiveGroup
 from .config import instance_path, load_config
 from .vocabulary import Role
+
+if TYPE_CHECKING:
+    from indexing.home import Progress
 
 
 def _app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -71,7 +74,7 @@ def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int) 
     with app.app_context():
         archive.store.ensure_bucket()
         password = initialise(db.engine, db.transaction, archive.settings, archive.store)
-        archive.sync_index()
+    writer = archive.start_writer(app)  # queued index work is written in the background
     if managed is not None:
         state = app.extensions["archive"]
         state.storage_health = lambda: managed.health().as_dict()
@@ -81,8 +84,11 @@ def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int) 
     click.echo(f"文本工具：{json.dumps(tool_status(), ensure_ascii=False)}")
     if password:
         click.echo(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请登录后妥善保管）")
-    serve_forever(app, host=host, port=port, threads=threads,
-                  ready=lambda url: click.echo(f"请在浏览器中打开 {url} 登录", nl=True))
+    try:
+        serve_forever(app, host=host, port=port, threads=threads,
+                      ready=lambda url: click.echo(f"请在浏览器中打开 {url} 登录", nl=True))
+    finally:
+        writer.stop()  # finish the batch in progress; the rest stays queued for next start
 
 
 @main.command()
@@ -252,17 +258,22 @@ def check(repair: bool, grace_hours: int, audit_only: bool) -> None:
 @click.command()
 @with_appcontext
 def reindex() -> None:
-    """Rebuild the search index from the database."""
-    from .db import db
-    from .extensions import archive
-    from .services.indexer import drain, enqueue_all
+    """Rebuild the search index from the database into a new folder, then swap it in.
 
-    archive.index.clear()
-    with db.transaction() as session:
-        queued = enqueue_all(session)
-    drain(db.transaction, archive.index)
-    archive.index.optimize()
-    click.echo(f"已重建索引：{queued} 项")
+    Search keeps answering from the current index meanwhile; a killed reindex continues
+    where it stopped when run again (or in the running server's background writer)."""
+    from .extensions import archive
+
+    keeper = archive.state.keeper
+    progress = keeper.start_rebuild("archive reindex")
+    with click.progressbar(length=max(1, progress.total), label="重建检索索引",
+                           show_pos=True) as bar:
+        def show(now: Progress) -> None:
+            bar.update(now.done - bar.pos)
+
+        keeper.rebuild(show, reason="archive reindex")
+        bar.update(max(1, progress.total) - bar.pos)
+    click.echo(f"已重建索引：{archive.index.doc_count()} 项（{keeper.engine}）")
 
 
 def _callback_of(command: click.Command) -> Callable[..., Any]:

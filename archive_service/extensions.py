@@ -9,12 +9,14 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from indexing import ENGINES, SearchIndex, open_index
+from indexing import ENGINES, SearchIndex
+from indexing.home import Progress
 from storage import ObjectStore, S3ObjectStore
 
 from .db import db
 from .errors import AppError
-from .services.indexer import drain
+from .index_keeper import IndexKeeper
+from .index_writer import IndexWriter
 from .services.settings import Settings
 
 
@@ -25,7 +27,8 @@ class ArchiveState:
     index_dir: Path
     engine: str = "whoosh"
     _store: ObjectStore | None = field(default=None, repr=False)
-    _index: SearchIndex | None = field(default=None, repr=False)
+    _keeper: IndexKeeper | None = field(default=None, repr=False)
+    writer: IndexWriter | None = field(default=None, repr=False)
     # set by `archive serve` when it supervises the embedded SeaweedFS: its health as a dict
     storage_health: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -46,11 +49,21 @@ class ArchiveState:
         return self._store
 
     @property
+    def keeper(self) -> IndexKeeper:
+        if self._keeper is None:
+            self._keeper = IndexKeeper(self.index_dir, self.engine, db.transaction)
+        return self._keeper
+
+    @property
+    def background(self) -> bool:
+        """True when the background index writer runs (``archive serve``)."""
+        return self.writer is not None and self.writer.running
+
+    @property
     def index(self) -> SearchIndex:
-        if self._index is None:
-            folder = self.index_dir if self.engine == "whoosh" else self.index_dir / self.engine
-            self._index = open_index(folder, self.engine)
-        return self._index
+        """The current build; without one it is rebuilt (in the background when the writer
+        runs, and IndexUnavailableError is raised meanwhile)."""
+        return self.keeper.index(background=self.background)
 
 
 class Archive:
@@ -81,11 +94,39 @@ class Archive:
         return self.state.index
 
     def sync_index(self) -> None:
-        """Drain the outbox; an index failure leaves the entries queued and is logged."""
+        """Queued index work is written: by the background writer when one runs (``archive
+        serve``: this only wakes it), otherwise here and now (tests, CLI commands).
+        An index failure leaves the entries queued and is logged."""
+        state = self.state
+        if state.writer is not None and state.background:
+            state.writer.signal()
+            return
         try:
-            drain(db.transaction, self.index)
+            state.keeper.write_now()
         except Exception:  # noqa: BLE001 - derived data; `archive reindex` repairs it
             current_app.logger.exception("索引更新失败，已保留在待办队列中")
+
+    def start_writer(self, app: Flask) -> IndexWriter:
+        """Start the one background index writer of this process (``archive serve``)."""
+        state: ArchiveState = app.extensions["archive"]
+        if state.writer is None:
+            state.writer = IndexWriter(app, self._write_round)
+        state.writer.start()
+        return state.writer
+
+    def _write_round(self) -> bool:
+        return self.state.keeper.step()
+
+    def index_broken(self) -> None:
+        """Search found the index unreadable: rebuild it (in the background when serving)."""
+        state = self.state
+        state.keeper.report_broken()
+        if state.writer is not None and state.background:
+            state.writer.signal()
+
+    def index_progress(self) -> Progress | None:
+        """The rebuild under way, if any (for the admin page and the search page's banner)."""
+        return self.state.keeper.progress()
 
 
 def _engine(name: str) -> str:

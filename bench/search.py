@@ -1,29 +1,32 @@
-"""Benchmark: indexing ~3,000-字 documents into the Whoosh index, then search latency.
+"""Benchmark: both search engines on the same ~3,000-字 documents, side by side.
 
-    .venv/bin/python bench/search.py           # 2,000 documents
-    .venv/bin/python bench/search.py --quick   # 200 documents (smoke)
+    .venv/bin/python bench/search.py --items 10000                  # whoosh and tantivy
+    .venv/bin/python bench/search.py --engine tantivy --items 250000
+    .venv/bin/python bench/search.py --quick                        # 300 items (smoke)
 
 Texts come from the Chinese corpus documents (extracted with ``archive_service.extract``),
 cut into chunks of 2,000–4,000 characters at random offsets, so documents share vocabulary
-the way a school's portfolios do.  Indexing uses batches of 200 (the outbox writer's batch)
-and, as a baseline, a few single-document commits (what one upload does).  Searches run
-against the full index, each query repeated, with and without snippets, plus a filtered run.
+the way a school's portfolios do. Each engine runs in its own child process on the same
+documents (same seed), so its peak RSS is its own: indexing in batches of 200 (the outbox
+writer's batch), index size on disk, peak RSS while indexing, search latency with snippets
+(p50/p95/p99, plain and filtered), then 20 threads searching at once (queries/s, p95).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
-import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from _common import CORPUS, load_note, table
+from _common import CORPUS, ROOT, load_note, table
 
-from archive_service.extract import ExtractionError, extract
-from indexing import IndexDoc, QueryError, SearchFilters, SearchIndex, open_index
+from indexing import ENGINES, IndexDoc, QueryError, SearchFilters, SearchIndex, open_index
 
 SOURCES = (
     "zh_docx_01_songdai_wenxue_jiaoan.docx", "zh_docx_02_zuiwengtingji_jiaoxuesheji.docx",
@@ -41,10 +44,17 @@ QUERIES = (
 )
 KINDS = ("reflection", "lesson_design", "unit_design", "paper", "lecture_notes")
 YEARS = ("2023-2024", "2024-2025", "2025-2026")
+DECISIONS = ("counted", "counted", "counted", "duplicate", "not_counted")
 TITLE_HEADS = ("教学反思", "教学设计", "单元整体教学设计", "论文", "专题讲稿", "教学案例")
+FILTERS = SearchFilters(kinds=("lesson_design", "paper"), years=("2025-2026",),
+                        decisions=("counted",))
+BATCH = 200
+CONCURRENT = 20
 
 
 def load_texts() -> list[str]:
+    from archive_service.extract import ExtractionError, extract
+
     texts = []
     for name in SOURCES:
         try:
@@ -56,109 +66,155 @@ def load_texts() -> list[str]:
     return texts
 
 
-def make_docs(texts: list[str], count: int, rng: random.Random) -> list[IndexDoc]:
-    pool = "\n".join(texts)  # a chunk may run from one source into the next
-    docs = []
-    for n in range(count):
-        length = rng.randint(2000, 4000)
-        start = rng.randint(0, len(pool) - length)
-        body = pool[start:start + length]
-        first = next((line.strip() for line in body.splitlines() if line.strip()), "")
-        docs.append(IndexDoc(
-            item_id=n + 1, title=f"{rng.choice(TITLE_HEADS)}：{first[:20]}", text=body,
-            kind=rng.choice(KINDS), academic_year=rng.choice(YEARS),
-            school_id=1 + n % 4, owner_id=100 + n % 700, teacher_name=f"教师{n % 700}",
-            stamp=f"{n + 1}:bench"))
-    return docs
+def make_doc(pool: str, n: int, rng: random.Random) -> IndexDoc:
+    length = rng.randint(2000, 4000)
+    start = rng.randint(0, len(pool) - length)
+    body = pool[start:start + length]
+    first = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    return IndexDoc(
+        item_id=n + 1, title=f"{rng.choice(TITLE_HEADS)}：{first[:20]}", text=body,
+        kind=rng.choice(KINDS), academic_year=rng.choice(YEARS), school_id=1 + n % 40,
+        owner_id=100 + n % 5000, teacher_name=f"教师{n % 5000}", stamp=f"{n + 1}:bench",
+        decision=rng.choice(DECISIONS))
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def search_rows(index: SearchIndex, repeats: int) -> tuple[list[list[str]], list[list[str]]]:
-    filters = SearchFilters(kinds=("lesson_design", "paper"), years=("2025-2026",))
-    modes = {"with snippets": {"snippets": True},
-             "without snippets": {"snippets": False},
-             "filtered + snippets": {"snippets": True, "filters": filters}}
-    per_query: dict[str, list[float]] = {q: [] for q in QUERIES}
-    rows = []
-    for q in QUERIES:  # warm-up: searcher open, parser built, jieba loaded
-        try:
-            index.search(q)
-        except QueryError as exc:
-            raise SystemExit(f"query {q!r} refused: {exc}") from None
-    for mode, options in modes.items():
-        latencies, hits = [], []
-        for _ in range(repeats):
-            for q in QUERIES:
-                start = time.perf_counter()
-                page = index.search(q, **options)
-                seconds = time.perf_counter() - start
-                latencies.append(seconds)
-                hits.append(page.total)
-                if mode == "with snippets":
-                    per_query[q].append(seconds)
-        ms = [s * 1000 for s in latencies]
-        rows.append([mode, str(len(ms)), f"{percentile(ms, 0.5):.1f}",
-                     f"{percentile(ms, 0.95):.1f}", f"{max(ms):.1f}",
-                     f"{statistics.mean(hits):.0f}"])
-    slow = sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1]))
-    detail = [[q, f"{statistics.median(v) * 1000:.1f}", f"{max(v) * 1000:.1f}",
-               str(index.search(q, snippets=False).total)] for q, v in slow]
-    return rows, detail
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident set of this process in MB."""
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0]) / 1024
+    return out["VmRSS"], out["VmHWM"]
+
+
+def timed_search(index: SearchIndex, q: str, **options: object) -> float:
+    start = time.perf_counter()
+    index.search(q, **options)  # type: ignore[arg-type]
+    return (time.perf_counter() - start) * 1000
+
+
+def latencies(index: SearchIndex, repeats: int, **options: object) -> list[float]:
+    return [timed_search(index, q, **options) for _ in range(repeats) for q in QUERIES]
+
+
+def concurrent(index: SearchIndex, per_thread: int) -> tuple[float, float]:
+    """CONCURRENT threads each run ``per_thread`` queries at once: (queries/s, p95 ms)."""
+    results: list[float] = []
+    lock = threading.Lock()
+    start_gate = threading.Barrier(CONCURRENT)
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        start_gate.wait()
+        mine = [timed_search(index, rng.choice(QUERIES), per_page=10) for _ in range(per_thread)]
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONCURRENT)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return len(results) / wall, percentile(results, 0.95)
+
+
+def run_engine(engine: str, texts_file: Path, items: int, seed: int, repeats: int) -> dict:
+    """One engine, one process: index ``items`` documents, then search (child side)."""
+    pool = "\n".join(json.loads(texts_file.read_text()))
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix=f"bench-{engine}-") as tmp:
+        index = open_index(Path(tmp) / "index", engine)
+        index.search("预热")  # jieba's dictionary, outside the timings
+        base_rss, _ = rss_mb()
+        seconds = 0.0
+        for first in range(0, items, BATCH):
+            batch = [make_doc(pool, n, rng) for n in range(first, min(items, first + BATCH))]
+            start = time.perf_counter()
+            index.upsert(batch)
+            seconds += time.perf_counter() - start
+            if (first // BATCH) % 10 == 9:
+                print(f"  {engine}: {first + len(batch):,} items, {(first + len(batch)) / seconds:.1f}"
+                      " items/s", file=sys.stderr, flush=True)
+        _, peak_rss = rss_mb()
+        size = sum(f.stat().st_size for f in (Path(tmp) / "index").rglob("*") if f.is_file())
+        for q in QUERIES:  # warm-up: searcher open, query parser built
+            try:
+                index.search(q)
+            except QueryError as exc:
+                raise SystemExit(f"query {q!r} refused: {exc}") from None
+        plain = latencies(index, repeats, per_page=10)
+        filtered = latencies(index, repeats, per_page=10, filters=FILTERS)
+        qps, p95 = concurrent(index, max(5, repeats * 2))
+        after_rss, _ = rss_mb()
+        return {
+            "engine": engine, "items": items, "items_s": items / seconds,
+            "size_mb": size / 1024 / 1024, "peak_rss_mb": peak_rss,
+            "rss_growth_mb": peak_rss - base_rss, "rss_after_mb": after_rss,
+            "plain": [percentile(plain, q) for q in (0.5, 0.95, 0.99)],
+            "filtered": [percentile(filtered, q) for q in (0.5, 0.95, 0.99)],
+            "concurrent": [qps, p95], "docs": index.doc_count(),
+        }
+
+
+def row(result: dict) -> list[str]:
+    plain, filtered, conc = result["plain"], result["filtered"], result["concurrent"]
+    return [
+        result["engine"], f"{result['items']:,}", f"{result['items_s']:.1f}",
+        f"{result['size_mb']:.0f}", f"{result['peak_rss_mb']:.0f}",
+        "/".join(f"{v:.1f}" for v in plain), "/".join(f"{v:.1f}" for v in filtered),
+        f"{conc[0]:.1f}", f"{conc[1]:.0f}",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="200 documents (smoke run)")
-    parser.add_argument("--docs", type=int, help="documents to index (default 2000)")
+    parser.add_argument("--engine", choices=(*ENGINES, "both"), default="both")
+    parser.add_argument("--items", type=int, help="documents to index (default 2000)")
+    parser.add_argument("--quick", action="store_true", help="300 documents (smoke run)")
     parser.add_argument("--repeats", type=int, help="times each query runs per mode (default 5)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # engine,texts-file (internal)
     args = parser.parse_args(argv)
-    count = args.docs or (200 if args.quick else 2000)
+    items = args.items or (300 if args.quick else 2000)
     repeats = args.repeats or (2 if args.quick else 5)
-    rng = random.Random(args.seed)
-
+    if args.child:
+        engine, texts_file = args.child.split(",", 1)
+        print(json.dumps(run_engine(engine, Path(texts_file), items, args.seed, repeats)))
+        return 0
+    engines = ENGINES if args.engine == "both" else (args.engine,)
     texts = load_texts()
-    docs = make_docs(texts, count, rng)
-    chars = sum(len(d.text) for d in docs)
-    print(f"{count:,} documents from {len(texts)} corpus texts, {chars / count:,.0f} chars "
-          f"on average; {load_note()}\n")
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        index = open_index(Path(tmp) / "index")
-        index.search("预热")  # load jieba's dictionary outside the timings
-        batches = []
-        for first in range(0, count, 200):
-            start = time.perf_counter()
-            index.upsert(docs[first:first + 200])
-            batches.append(time.perf_counter() - start)
-        singles = []
-        extra = make_docs(texts, 10 if args.quick else 20, rng)
-        for n, doc in enumerate(extra):
-            doc = IndexDoc(**{**doc.__dict__, "item_id": count + n + 1})
-            start = time.perf_counter()
-            index.upsert([doc])
-            singles.append(time.perf_counter() - start)
-        size = sum(f.stat().st_size for f in (Path(tmp) / "index").iterdir())
-        print(table(("indexing", "docs", "commits", "seconds", "docs/s", "median s/commit",
-                     "max s/commit"), [
-            ["batches of 200", f"{count:,}", str(len(batches)), f"{sum(batches):.1f}",
-             f"{count / sum(batches):.1f}", f"{statistics.median(batches):.2f}",
-             f"{max(batches):.2f}"],
-            ["then 1 doc per commit", str(len(singles)), str(len(singles)),
-             f"{sum(singles):.1f}", f"{len(singles) / sum(singles):.1f}",
-             f"{statistics.median(singles):.2f}", f"{max(singles):.2f}"],
-        ]))
-        print("(a commit that merges segments pays for rewriting them: see max s/commit)")
-        print(f"\nindex: {index.doc_count():,} documents, {size / 1024 / 1024:.1f} MB on disk\n")
-        rows, detail = search_rows(index, repeats)
-        print(f"{len(QUERIES)} queries × {repeats} repeats per mode (page 1, 20 per page)\n")
-        print(table(("search", "calls", "p50 ms", "p95 ms", "max ms", "mean total hits"), rows))
-        print("\nper query, with snippets, slowest first\n")
-        print(table(("query", "median ms", "max ms", "hits"), detail))
+    print(f"{items:,} documents (2,000–4,000 chars) from {len(texts)} corpus texts; "
+          f"{load_note()}\n")
+    results = []
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(texts, fh, ensure_ascii=False)
+    try:
+        for engine in engines:
+            started = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", f"{engine},{fh.name}", "--items", str(items),
+                 "--repeats", str(repeats), "--seed", str(args.seed)],
+                cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"  {engine}: {time.perf_counter() - started:.0f} s", flush=True)
+    finally:
+        Path(fh.name).unlink()
+    print()
+    print(table(("engine", "items", "index items/s", "size MB", "peak RSS MB",
+                 "search p50/p95/p99 ms", "filtered p50/p95/p99 ms",
+                 f"{CONCURRENT} at once q/s", f"{CONCURRENT} at once p95 ms"),
+                [row(r) for r in results]))
+    print(f"\n{len(QUERIES)} queries × {repeats} repeats, top 10 with snippets; filtered = "
+          "kind + year + decision; peak RSS = the engine's process while indexing")
     return 0
 
 

@@ -286,14 +286,14 @@ class WhooshIndex:
             existing = self._try_open()
             if existing is not None:
                 return existing
-            if whoosh_index.exists_in(str(self._path)):
+            if _exists(self._path):
                 _log.warning("search index at %s is unreadable or has an old schema; "
                              "recreating it empty", self._path)
             self.created = True
             return whoosh_index.create_in(str(self._path), self._schema)
 
     def _try_open(self) -> whoosh_index.Index | None:
-        if not whoosh_index.exists_in(str(self._path)):
+        if not _exists(self._path):
             return None
         try:
             ix = whoosh_index.open_dir(str(self._path))
@@ -372,6 +372,15 @@ def _run(searcher: Searcher, query: Q.Query | None, allow: Q.Query | None,
         return results, counted, False
     estimate = min(query.estimate_size(searcher.reader()), searcher.doc_count())
     return results, max(counted, estimate), False
+
+
+def _exists(path: Path) -> bool:
+    """Whether an index is there; Whoosh's ``exists_in`` raises on a damaged TOC (it is
+    there, but unreadable: the caller recreates it)."""
+    try:
+        return bool(whoosh_index.exists_in(str(path)))
+    except Exception:  # noqa: BLE001 - struct/pickle/OS errors of a damaged file
+        return True
 
 
 def _raise_lock_error() -> bool:

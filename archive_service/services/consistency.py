@@ -26,7 +26,7 @@ from storage import ObjectInfo, ObjectStore
 
 from ..db import UnitOfWork
 from ..models import Attachment, IndexOutbox, Item, ItemVersion, SweepLog
-from .indexer import drain, stamp_of
+from .indexer import MAX_ATTEMPTS, drain, parked, stamp_of, unpark
 from .stored import key_in_use, lock_object
 from .trash import purge_expired
 
@@ -44,13 +44,14 @@ class Report:
     index_stale: list[int] = field(default_factory=list)
     index_extra: list[int] = field(default_factory=list)
     outbox_pending: int = 0
+    outbox_parked: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not (self.missing_objects or self.size_mismatches or self.old_orphans
                     or self.incomplete_uploads or self.index_missing or self.index_stale
-                    or self.index_extra or self.outbox_pending)
+                    or self.index_extra or self.outbox_pending or self.outbox_parked)
 
     def render(self) -> str:
         lines = [
@@ -63,6 +64,8 @@ class Report:
             f"未完成的分片上传：{len(self.incomplete_uploads)}",
             f"索引缺失：{len(self.index_missing)}，索引过期：{len(self.index_stale)}，"
             f"索引多余：{len(self.index_extra)}，待写入索引：{self.outbox_pending}",
+            f"多次失败、已暂停的索引条目：{len(self.outbox_parked)}",
+            *[f"  {p}" for p in self.outbox_parked],
         ]
         lines += [f"已修复：{r}" for r in self.repaired]
         lines.append("结论：一致" if self.ok else "结论：不一致")
@@ -139,7 +142,10 @@ def _check_index(uow: UnitOfWork, index: SearchIndex, report: Report) -> None:
     with uow() as session:
         live = {i.id: stamp_of(i) for i in session.scalars(
             select(Item).where(Item.deleted_at.is_(None), Item.current_version_id.is_not(None)))}
-        report.outbox_pending = session.scalar(select(func.count()).select_from(IndexOutbox)) or 0
+        report.outbox_pending = session.scalar(select(func.count()).select_from(IndexOutbox)
+                                               .where(IndexOutbox.attempts < MAX_ATTEMPTS)) or 0
+        report.outbox_parked = [f"成果 #{row.item_id}：失败 {row.attempts} 次，{row.last_error}"
+                                for row in parked(session)]
     indexed = index.stamps()
     report.index_missing = sorted(set(live) - set(indexed))
     report.index_extra = sorted(set(indexed) - set(live))
@@ -172,6 +178,8 @@ def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair
     with uow() as session:
         session.add_all(IndexOutbox(item_id=i) for i in
                         report.index_missing + report.index_stale + report.index_extra)
+        if unpark(session):
+            report.repaired.append(f"重试已暂停的索引条目 {len(report.outbox_parked)} 项")
     drain(uow, index)
     report.repaired.append("已重写索引条目 "
                            f"{len(report.index_missing + report.index_stale + report.index_extra)} 项")

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Iterable
+from typing import Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from indexing import IndexDoc, SearchIndex
+from indexing import IndexBusyError, IndexDoc, IndexUnavailableError, SearchIndex
 
 from ..db import UnitOfWork
 from ..models import IndexOutbox, Item, ItemVersion
 
+_log = logging.getLogger(__name__)
 _writer_lock = threading.Lock()
 BATCH = 200
+BATCH_CHARS = 8_000_000  # text characters loaded and indexed per batch (memory bound)
+MAX_ATTEMPTS = 5  # an entry failing this many times is parked, not retried forever
+
+
+class Writable(Protocol):
+    """What the outbox writer needs of an index (an engine, or a current+new build pair)."""
+
+    def upsert(self, docs: Iterable[IndexDoc]) -> int: ...
+
+    def delete(self, item_ids: Iterable[int]) -> None: ...
 
 
 def stamp_of(item: Item) -> str:
@@ -51,35 +64,113 @@ def load_docs(session: Session, item_ids: Iterable[int]) -> tuple[list[IndexDoc]
     return docs, gone
 
 
-def drain(uow: UnitOfWork, index: SearchIndex) -> int:
-    """Write every pending outbox entry to the index; failures stay queued for a retry."""
+def _next_batch(session: Session) -> list[tuple[int, int]]:
+    """Up to BATCH pending ``(outbox id, item id)``, cut so their texts stay within
+    BATCH_CHARS (memory per batch is bounded however large single texts are)."""
+    rows = session.execute(
+        select(IndexOutbox.id, IndexOutbox.item_id, func.coalesce(func.length(ItemVersion.text), 0))
+        .outerjoin(Item, Item.id == IndexOutbox.item_id)
+        .outerjoin(ItemVersion, ItemVersion.id == Item.current_version_id)
+        .where(IndexOutbox.attempts < MAX_ATTEMPTS)
+        .order_by(IndexOutbox.id).limit(BATCH)).all()
+    batch, chars = [], 0
+    for row_id, item_id, length in rows:
+        if batch and chars + length > BATCH_CHARS:
+            break
+        batch.append((row_id, item_id))
+        chars += length
+    return batch
+
+
+def _write(uow: UnitOfWork, index: Writable, item_ids: list[int]) -> None:
+    """Load the items (one short transaction), then write the index outside it."""
+    with uow() as session:
+        docs, gone = load_docs(session, item_ids)
+    index.upsert(docs)
+    index.delete(gone)
+
+
+def drain(uow: UnitOfWork, index: Writable) -> int:
+    """Write every pending outbox entry to the index; return how many were written.
+
+    A failing batch is retried entry by entry, so one bad item does not hold back the rest;
+    an entry that failed MAX_ATTEMPTS times is parked (kept with its error, skipped, shown by
+    ``archive check``). An index that is busy or unreadable is not the entries' fault: the
+    error is raised and nothing is counted against them.
+    """
     done = 0
     with _writer_lock:
         while True:
             with uow() as session:
-                rows = session.execute(
-                    select(IndexOutbox.id, IndexOutbox.item_id).order_by(IndexOutbox.id)
-                    .limit(BATCH)).all()
-                if not rows:
-                    return done
-                docs, gone = load_docs(session, [item_id for _, item_id in rows])
-            row_ids = [row_id for row_id, _ in rows]
+                rows = _next_batch(session)
+            if not rows:
+                return done
             try:
-                index.upsert(docs)
-                index.delete(gone)
-            except Exception as exc:  # the index is derived data: keep the entries, retry later
-                with uow() as session:
-                    session.execute(update(IndexOutbox).where(IndexOutbox.id.in_(row_ids)).values(
-                        attempts=IndexOutbox.attempts + 1, last_error=repr(exc)[:2000]))
+                _write(uow, index, [item_id for _, item_id in rows])
+                ok = [row_id for row_id, _ in rows]
+            except (IndexBusyError, IndexUnavailableError):
                 raise
+            except Exception:  # noqa: BLE001 - isolate the failing entries below
+                ok = _one_by_one(uow, index, rows)
             with uow() as session:
-                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(row_ids)))
-            done += len(rows)
+                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(ok)))
+            done += len(ok)
 
 
-def enqueue_all(session: Session) -> int:
-    """Queue every live item (full reindex)."""
-    ids = session.scalars(select(Item.id).where(Item.deleted_at.is_(None))).all()
-    session.add_all(IndexOutbox(item_id=i) for i in ids)
-    session.flush()
-    return len(ids)
+def _one_by_one(uow: UnitOfWork, index: Writable, rows: list[tuple[int, int]]) -> list[int]:
+    ok = []
+    for row_id, item_id in rows:
+        try:
+            _write(uow, index, [item_id])
+            ok.append(row_id)
+        except (IndexBusyError, IndexUnavailableError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded; parked after MAX_ATTEMPTS
+            _log.warning("index entry for item %s failed: %r", item_id, exc)
+            with uow() as session:
+                session.execute(update(IndexOutbox).where(IndexOutbox.id == row_id).values(
+                    attempts=IndexOutbox.attempts + 1, last_error=repr(exc)[:2000]))
+    return ok
+
+
+def parked(session: Session) -> list[IndexOutbox]:
+    """Outbox entries that failed MAX_ATTEMPTS times and are no longer retried."""
+    return list(session.scalars(select(IndexOutbox).where(
+        IndexOutbox.attempts >= MAX_ATTEMPTS).order_by(IndexOutbox.id)))
+
+
+def unpark(session: Session) -> int:
+    """Give parked entries a fresh set of attempts (``archive check --repair``)."""
+    result = session.execute(update(IndexOutbox).where(IndexOutbox.attempts >= MAX_ATTEMPTS)
+                             .values(attempts=0))
+    return int(result.rowcount or 0)
+
+
+def live_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Item).where(
+        Item.deleted_at.is_(None), Item.current_version_id.is_not(None))) or 0
+
+
+def rebuild_batch(uow: UnitOfWork, target: SearchIndex, last_id: int,
+                  known: dict[int, str]) -> tuple[int, int]:
+    """Write the next live items after ``last_id`` into ``target`` (a new build), skipping
+    those whose stamp ``known`` already holds (a resumed rebuild); at most BATCH items and
+    BATCH_CHARS characters of text. Return ``(new last_id, items covered)``; (last_id, 0)
+    when there are none left."""
+    with uow() as session:
+        rows = session.execute(
+            select(Item.id, func.coalesce(func.length(ItemVersion.text), 0))
+            .join(ItemVersion, ItemVersion.id == Item.current_version_id)
+            .where(Item.id > last_id, Item.deleted_at.is_(None))
+            .order_by(Item.id).limit(BATCH)).all()
+        ids, chars = [], 0
+        for item_id, length in rows:
+            if ids and chars + length > BATCH_CHARS:
+                break
+            ids.append(item_id)
+            chars += length
+        docs, _ = load_docs(session, ids)
+    if not ids:
+        return last_id, 0
+    target.upsert(doc for doc in docs if known.get(doc.item_id) != doc.stamp)
+    return ids[-1], len(ids)
