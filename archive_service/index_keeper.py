@@ -24,7 +24,8 @@ from pathlib import Path
 from indexing import IndexDoc, IndexUnavailableError, SearchIndex, open_index
 from indexing.home import IndexHome, Progress
 
-from .services.indexer import UnitOfWork, drain, live_count, rebuild_batch
+from .db import UnitOfWork
+from .services.indexer import drain, live_count, rebuild_batch
 
 _log = logging.getLogger(__name__)
 
