@@ -231,7 +231,7 @@ class TantivyIndex:
             if snippets:
                 snippet = analysis.make_snippet(doc["body"][0].decode(), pattern, SNIPPET_CHARS)
             hits.append(Hit(int(doc["item_id"][0]), float(key) if compiled else 0.0, snippet))
-        return SearchPage(total=int(result.count or 0), hits=tuple(hits))
+        return SearchPage(total=int(getattr(result, "count", 0) or 0), hits=tuple(hits))
 
     def stamps(self) -> dict[int, str]:
         """Every indexed ``item_id -> stamp``, from a columnar aggregation (no stored docs)."""

@@ -73,7 +73,7 @@ def build_schema() -> Schema:
 
 def _signature(schema: Schema) -> list[tuple[object, ...]]:
     """Comparable description of a schema (Whoosh's own ``==`` fails on column objects)."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for name in schema.names():
         field = schema[name]
         rows.append((
@@ -196,7 +196,7 @@ class WhooshIndex:
         a minute; segments are merged by larger batches or once there are too many."""
         if batch >= SMALL_BATCH or self._segment_count() >= MAX_SEGMENTS:
             return None  # Whoosh's default: merge small segments
-        return NO_MERGE
+        return NO_MERGE  # type: ignore[no-any-return]
 
     def _segment_count(self) -> int:
         """Segments of the current commit, through the public reader API."""
@@ -259,7 +259,7 @@ class WhooshIndex:
     def doc_count(self) -> int:
         """Number of live documents."""
         with self._search_lock, _unreadable_as_unavailable():
-            return self._searcher().doc_count()
+            return int(self._searcher().doc_count())
 
     # internals
 

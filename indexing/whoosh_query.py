@@ -126,7 +126,7 @@ class _AdjacentMatcher(SpanNear2.SpanNear2Matcher):
             return False
         if proof.id() < doc:
             proof.skip_to(doc)
-        return proof.is_active() and proof.id() == doc
+        return bool(proof.is_active() and proof.id() == doc)
 
     def _get_spans(self) -> list[Span]:
         last = len(self.ms) - 1

@@ -73,7 +73,8 @@ def _next_batch(session: Session) -> list[tuple[int, int]]:
         .outerjoin(ItemVersion, ItemVersion.id == Item.current_version_id)
         .where(IndexOutbox.attempts < MAX_ATTEMPTS)
         .order_by(IndexOutbox.id).limit(BATCH)).all()
-    batch, chars = [], 0
+    batch: list[tuple[int, int]] = []
+    chars = 0
     for row_id, item_id, length in rows:
         if batch and chars + length > BATCH_CHARS:
             break
@@ -143,7 +144,7 @@ def unpark(session: Session) -> int:
     """Give parked entries a fresh set of attempts (``archive check --repair``)."""
     result = session.execute(update(IndexOutbox).where(IndexOutbox.attempts >= MAX_ATTEMPTS)
                              .values(attempts=0))
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def live_count(session: Session) -> int:
@@ -163,7 +164,8 @@ def rebuild_batch(uow: UnitOfWork, target: SearchIndex, last_id: int,
             .join(ItemVersion, ItemVersion.id == Item.current_version_id)
             .where(Item.id > last_id, Item.deleted_at.is_(None))
             .order_by(Item.id).limit(BATCH)).all()
-        ids, chars = [], 0
+        ids: list[int] = []
+        chars = 0
         for item_id, length in rows:
             if ids and chars + length > BATCH_CHARS:
                 break
