@@ -242,6 +242,7 @@ def check(repair: bool, grace_hours: int, audit_only: bool) -> None:
     from .extensions import archive
     from .services.audit import verify
     from .services.consistency import run_check
+    from .services.indexer import decision_codes
 
     if audit_only:
         chain = verify(db.session)
@@ -249,7 +250,8 @@ def check(repair: bool, grace_hours: int, audit_only: bool) -> None:
         sys.exit(0 if chain.ok else 1)
 
     report = run_check(db.transaction, archive.store, archive.index, repair=repair,
-                       grace_hours=grace_hours, restore_days=archive.settings.restore_days)
+                       grace_hours=grace_hours, restore_days=archive.settings.restore_days,
+                       codes=decision_codes(archive.settings))
     click.echo(report.render())
     if not report.ok and not repair:
         sys.exit(1)

@@ -17,6 +17,7 @@ from .db import db
 from .errors import AppError
 from .index_keeper import IndexKeeper
 from .index_writer import IndexWriter
+from .services.indexer import decision_codes
 from .services.settings import Settings
 
 
@@ -51,7 +52,8 @@ class ArchiveState:
     @property
     def keeper(self) -> IndexKeeper:
         if self._keeper is None:
-            self._keeper = IndexKeeper(self.index_dir, self.engine, db.transaction)
+            self._keeper = IndexKeeper(self.index_dir, self.engine, db.transaction,
+                                       decision_codes(self.settings))
         return self._keeper
 
     @property

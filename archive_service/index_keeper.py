@@ -25,7 +25,7 @@ from indexing import IndexDoc, IndexUnavailableError, SearchIndex, open_index
 from indexing.home import IndexHome, Progress
 
 from .db import UnitOfWork
-from .services.indexer import drain, live_count, rebuild_batch
+from .services.indexer import DecisionCodes, drain, live_count, no_codes, rebuild_batch
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +45,11 @@ class _Both:
         self.new.upsert(d for d in batch if d.item_id <= self.last_id)
         return len(batch)
 
+    def stamps(self, item_ids: Iterable[int] | None = None) -> dict[int, str]:
+        """What the current build holds: an item unchanged there is unchanged in both (the
+        new build takes each item's latest state when its batch is written)."""
+        return self.current.stamps(item_ids) if self.current is not None else {}
+
     def delete(self, item_ids: Iterable[int]) -> None:
         ids = list(item_ids)
         if self.current is not None:
@@ -53,10 +58,12 @@ class _Both:
 
 
 class IndexKeeper:
-    def __init__(self, root: Path, engine: str, uow: UnitOfWork) -> None:
+    def __init__(self, root: Path, engine: str, uow: UnitOfWork,
+                 codes: DecisionCodes = no_codes) -> None:
         self.home = IndexHome(root)
         self.engine = engine
         self._uow = uow
+        self._codes = codes
         self._lock = threading.RLock()
         self._current: SearchIndex | None = None
         self._stamp = -1
@@ -139,14 +146,14 @@ class IndexKeeper:
             progress = self.start_rebuild(why)
         if progress is None:
             if current is not None:
-                drain(self._uow, current)
+                drain(self._uow, current, self._codes)
             return False
         with self._build_lock() as mine:
             progress = self.home.progress()  # another process may have moved it on
             if not mine or progress is None:
                 return False
             new = self._new_index(progress)
-            drain(self._uow, _Both(current, new, progress.last_id))
+            drain(self._uow, _Both(current, new, progress.last_id), self._codes)
             more = self._batch(progress, new)
         if not more:
             self._open_current()
@@ -156,7 +163,7 @@ class IndexKeeper:
         """Write what is queued in this thread (no background writer: tests, CLI); a
         rebuild under way is finished first, since it covers the queued entries too."""
         if self.home.progress() is None and self._open_current() is not None:
-            drain(self._uow, self.index(background=False))
+            drain(self._uow, self.index(background=False), self._codes)
         else:
             self.rebuild()
 
@@ -183,7 +190,8 @@ class IndexKeeper:
         when nothing is left."""
         if self._known is None:
             self._known = new.stamps()  # a resumed rebuild skips what is already there
-        last_id, count = rebuild_batch(self._uow, new, progress.last_id, self._known)
+        last_id, count = rebuild_batch(self._uow, new, progress.last_id, self._known,
+                                      self._codes)
         if count:
             self.home.save_progress(replace(progress, last_id=last_id,
                                             done=min(progress.total, progress.done + count)))

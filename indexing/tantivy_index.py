@@ -233,14 +233,19 @@ class TantivyIndex:
             hits.append(Hit(int(doc["item_id"][0]), float(key) if compiled else 0.0, snippet))
         return SearchPage(total=int(getattr(result, "count", 0) or 0), hits=tuple(hits))
 
-    def stamps(self) -> dict[int, str]:
-        """Every indexed ``item_id -> stamp``, from a columnar aggregation (no stored docs)."""
+    def stamps(self, item_ids: Iterable[int] | None = None) -> dict[int, str]:
+        """``item_id -> stamp`` for every indexed document (or those of ``item_ids``), from a
+        columnar aggregation (no stored documents are read)."""
+        wanted = None if item_ids is None else sorted(set(item_ids))
+        if wanted == []:
+            return {}
         with _unreadable_as_unavailable():
             searcher = self._searcher()
-            size = searcher.num_docs
+            size = searcher.num_docs if wanted is None else len(wanted)
             if not size:
                 return {}
-            result = searcher.aggregate(T.Query.all_query(), {
+            query = T.Query.all_query() if wanted is None else self._ids_query(wanted)
+            result = searcher.aggregate(query, {
                 "stamps": {"terms": {"field": "stamp_key", "size": size}}})
         out = {}
         for bucket in result["stamps"]["buckets"]:

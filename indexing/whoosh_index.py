@@ -246,15 +246,21 @@ class WhooshIndex:
         )
         return SearchPage(total=max(total, len(hits)), hits=hits, total_exact=exact)
 
-    def stamps(self) -> dict[int, str]:
-        """Return ``item_id -> stamp`` for every indexed document."""
+    def stamps(self, item_ids: Iterable[int] | None = None) -> dict[int, str]:
+        """Return ``item_id -> stamp`` for every indexed document (or those of ``item_ids``)."""
+        wanted = None if item_ids is None else sorted(set(item_ids))
+        if wanted == []:
+            return {}
         with self._search_lock, _unreadable_as_unavailable():
-            reader = self._searcher().reader()
+            searcher = self._searcher()
+            reader = searcher.reader()
             if not reader.has_column("item_id"):  # no segments yet
                 return {}
             ids = reader.column_reader("item_id")
             stamps = reader.column_reader("stamp")
-            return {int(ids[n]): str(stamps[n]) for n in reader.all_doc_ids()}
+            docnums = reader.all_doc_ids() if wanted is None else searcher.docs_for_query(
+                Q.Or([Q.Term("item_id", item_id) for item_id in wanted]))
+            return {int(ids[n]): str(stamps[n]) for n in docnums}
 
     def doc_count(self) -> int:
         """Number of live documents."""

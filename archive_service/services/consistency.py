@@ -26,7 +26,16 @@ from storage import ObjectInfo, ObjectStore
 
 from ..db import UnitOfWork
 from ..models import Attachment, IndexOutbox, Item, ItemVersion, SweepLog
-from .indexer import MAX_ATTEMPTS, drain, parked, stamp_of, unpark
+from .indexer import (
+    MAX_ATTEMPTS,
+    DecisionCodes,
+    content_stamp,
+    drain,
+    no_codes,
+    parked,
+    stamp_of,
+    unpark,
+)
 from .stored import key_in_use, lock_object
 from .trash import purge_expired
 
@@ -149,11 +158,13 @@ def _check_index(uow: UnitOfWork, index: SearchIndex, report: Report) -> None:
     indexed = index.stamps()
     report.index_missing = sorted(set(live) - set(indexed))
     report.index_extra = sorted(set(indexed) - set(live))
-    report.index_stale = sorted(i for i in set(live) & set(indexed) if live[i] != indexed[i])
+    report.index_stale = sorted(i for i in set(live) & set(indexed)
+                                if content_stamp(live[i]) != content_stamp(indexed[i]))
 
 
 def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair: bool = False,
-              grace_hours: int = 24, restore_days: int | None = None) -> Report:
+              grace_hours: int = 24, restore_days: int | None = None,
+              codes: DecisionCodes = no_codes) -> Report:
     """Compare; with ``repair``, first purge items deleted longer than ``restore_days`` ago
     (None: never), then fix what can be fixed."""
     report = Report()
@@ -180,7 +191,7 @@ def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair
                         report.index_missing + report.index_stale + report.index_extra)
         if unpark(session):
             report.repaired.append(f"重试已暂停的索引条目 {len(report.outbox_parked)} 项")
-    drain(uow, index)
+    drain(uow, index, codes)
     report.repaired.append("已重写索引条目 "
                            f"{len(report.index_missing + report.index_stale + report.index_extra)} 项")
     return report

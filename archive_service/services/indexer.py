@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from sqlalchemy import delete, func, select, update
@@ -14,13 +14,19 @@ from sqlalchemy.orm import Session
 from indexing import IndexBusyError, IndexDoc, IndexUnavailableError, SearchIndex
 
 from ..db import UnitOfWork
-from ..models import IndexOutbox, Item, ItemVersion
+from ..models import IndexOutbox, Item, ItemVersion, User
+from .register import decide, item_decision
+from .settings import Settings
 
 _log = logging.getLogger(__name__)
 _writer_lock = threading.Lock()
 BATCH = 200
 BATCH_CHARS = 8_000_000  # text characters loaded and indexed per batch (memory bound)
 MAX_ATTEMPTS = 5  # an entry failing this many times is parked, not retried forever
+
+
+DecisionCodes = Callable[[Session, Iterable[int]], dict[int, str]]
+"""Owner ids → ``{item id: decision code}`` for every live item of those teachers."""
 
 
 class Writable(Protocol):
@@ -30,23 +36,78 @@ class Writable(Protocol):
 
     def delete(self, item_ids: Iterable[int]) -> None: ...
 
+    def stamps(self, item_ids: Iterable[int] | None = None) -> dict[int, str]: ...
 
-def stamp_of(item: Item) -> str:
-    """Changes exactly when what the index holds for the item changes (file, title, kind,
-    year, owner), not on a review or a preference."""
+
+def decision_codes(settings: Settings) -> DecisionCodes:
+    """The rules engine's decision for every live item of some teachers (stored with the
+    item in the index, so the search's decision filter is an index filter)."""
+    def codes(session: Session, owner_ids: Iterable[int]) -> dict[int, str]:
+        owners = sorted(set(owner_ids))
+        registers = decide(session, settings, select(User.id).where(User.id.in_(owners)))
+        rows = session.execute(select(Item.id, Item.owner_id, Item.academic_year).where(
+            Item.owner_id.in_(owners), Item.deleted_at.is_(None))).all()
+        out = {}
+        for item_id, owner_id, year in rows:
+            decision = item_decision(registers.get(owner_id), item_id, year)
+            out[item_id] = str(decision.code) if decision is not None else ""
+        return out
+    return codes
+
+
+def no_codes(_session: Session, _owner_ids: Iterable[int]) -> dict[int, str]:
+    return {}
+
+
+def content_stamp(stamp: str) -> str:
+    """The part of a stamp that follows the indexed content (the rest is the decision)."""
+    return stamp.split("|", 1)[0]
+
+
+def stamp_of(item: Item, decision: str = "") -> str:
+    """Changes exactly when what the index holds for the item changes: file, title, kind,
+    year, owner (the content part) and the decision code (after ``|``)."""
     title = hashlib.sha1(item.title.encode(), usedforsecurity=False).hexdigest()[:12]
-    return f"{item.current_version_id}:{item.kind}:{item.academic_year}:{item.owner_id}:{title}"
+    content = f"{item.current_version_id}:{item.kind}:{item.academic_year}:{item.owner_id}:{title}"
+    return f"{content}|{decision}"
 
 
-def index_doc(item: Item, text: str) -> IndexDoc:
+def index_doc(item: Item, text: str, decision: str = "") -> IndexDoc:
     return IndexDoc(
         item_id=item.id, title=item.title, text=text, kind=item.kind,
         academic_year=item.academic_year, school_id=item.owner.school_id,
-        owner_id=item.owner_id, teacher_name=item.owner.name, stamp=stamp_of(item),
+        owner_id=item.owner_id, teacher_name=item.owner.name,
+        stamp=stamp_of(item, decision), decision=decision,
     )
 
 
-def load_docs(session: Session, item_ids: Iterable[int]) -> tuple[list[IndexDoc], list[int]]:
+def _live(item: Item | None) -> bool:
+    return item is not None and item.deleted_at is None and item.current_version_id is not None
+
+
+def plan(session: Session, item_ids: Iterable[int], index: Writable, codes: DecisionCodes
+         ) -> tuple[list[int], list[int]]:
+    """What to write for queued items: ``(ids to (re)index, ids to remove)``.
+
+    A change to one item can change the decisions of its teacher's other items (limits,
+    duplicates, preferences), so every live item of the teachers concerned is considered;
+    only those whose stamp (content or decision) differs from the index are rewritten."""
+    ids = set(item_ids)
+    queued = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))}
+    gone = sorted(i for i in ids if not _live(queued.get(i)))
+    owners = {item.owner_id for item in queued.values()}
+    decisions = codes(session, owners) if owners else {}
+    family = {i.id: i for i in session.scalars(select(Item).where(
+        Item.owner_id.in_(owners), Item.deleted_at.is_(None),
+        Item.current_version_id.is_not(None)))} if owners else {}
+    have = index.stamps(family)
+    write = sorted(i for i, item in family.items()
+                   if have.get(i) != stamp_of(item, decisions.get(i, "")))
+    return write, gone
+
+
+def load_docs(session: Session, item_ids: Iterable[int],
+              codes: DecisionCodes = no_codes) -> tuple[list[IndexDoc], list[int]]:
     """Index documents for live items, and the ids that must leave the index."""
     ids = sorted(set(item_ids))
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))}
@@ -54,13 +115,15 @@ def load_docs(session: Session, item_ids: Iterable[int]) -> tuple[list[IndexDoc]
         select(ItemVersion.id, ItemVersion.text)
         .where(ItemVersion.id.in_([i.current_version_id for i in items.values()]))
     ).all())
+    decisions = codes(session, {i.owner_id for i in items.values()}) if items else {}
     docs, gone = [], []
     for item_id in ids:
         item = items.get(item_id)
-        if item is None or item.deleted_at is not None or item.current_version_id is None:
+        if item is None or not _live(item):
             gone.append(item_id)
         else:
-            docs.append(index_doc(item, texts.get(item.current_version_id, "")))
+            docs.append(index_doc(item, texts.get(item.current_version_id, ""),
+                                  decisions.get(item_id, "")))
     return docs, gone
 
 
@@ -83,15 +146,36 @@ def _next_batch(session: Session) -> list[tuple[int, int]]:
     return batch
 
 
-def _write(uow: UnitOfWork, index: Writable, item_ids: list[int]) -> None:
-    """Load the items (one short transaction), then write the index outside it."""
+def _write(uow: UnitOfWork, index: Writable, item_ids: list[int], codes: DecisionCodes) -> None:
+    """Load what changed (short transactions), then write the index outside them; texts
+    are loaded in slices of at most BATCH_CHARS characters."""
     with uow() as session:
-        docs, gone = load_docs(session, item_ids)
-    index.upsert(docs)
+        write, gone = plan(session, item_ids, index, codes)
+        sizes = dict(session.execute(
+            select(Item.id, func.coalesce(func.length(ItemVersion.text), 0))
+            .join(ItemVersion, ItemVersion.id == Item.current_version_id)
+            .where(Item.id.in_(write))).all()) if write else {}
+    for part in _slices(write, sizes):
+        with uow() as session:
+            docs, _ = load_docs(session, part, codes)
+        index.upsert(docs)
     index.delete(gone)
 
 
-def drain(uow: UnitOfWork, index: Writable) -> int:
+def _slices(ids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+    out: list[list[int]] = [[]]
+    chars = 0
+    for item_id in ids:
+        size = sizes.get(item_id, 0)
+        if out[-1] and chars + size > BATCH_CHARS:
+            out.append([])
+            chars = 0
+        out[-1].append(item_id)
+        chars += size
+    return [part for part in out if part]
+
+
+def drain(uow: UnitOfWork, index: Writable, codes: DecisionCodes = no_codes) -> int:
     """Write every pending outbox entry to the index; return how many were written.
 
     A failing batch is retried entry by entry, so one bad item does not hold back the rest;
@@ -107,22 +191,23 @@ def drain(uow: UnitOfWork, index: Writable) -> int:
             if not rows:
                 return done
             try:
-                _write(uow, index, [item_id for _, item_id in rows])
+                _write(uow, index, [item_id for _, item_id in rows], codes)
                 ok = [row_id for row_id, _ in rows]
             except (IndexBusyError, IndexUnavailableError):
                 raise
             except Exception:  # noqa: BLE001 - isolate the failing entries below
-                ok = _one_by_one(uow, index, rows)
+                ok = _one_by_one(uow, index, rows, codes)
             with uow() as session:
                 session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(ok)))
             done += len(ok)
 
 
-def _one_by_one(uow: UnitOfWork, index: Writable, rows: list[tuple[int, int]]) -> list[int]:
+def _one_by_one(uow: UnitOfWork, index: Writable, rows: list[tuple[int, int]],
+                codes: DecisionCodes) -> list[int]:
     ok = []
     for row_id, item_id in rows:
         try:
-            _write(uow, index, [item_id])
+            _write(uow, index, [item_id], codes)
             ok.append(row_id)
         except (IndexBusyError, IndexUnavailableError):
             raise
@@ -153,7 +238,7 @@ def live_count(session: Session) -> int:
 
 
 def rebuild_batch(uow: UnitOfWork, target: SearchIndex, last_id: int,
-                  known: dict[int, str]) -> tuple[int, int]:
+                  known: dict[int, str], codes: DecisionCodes = no_codes) -> tuple[int, int]:
     """Write the next live items after ``last_id`` into ``target`` (a new build), skipping
     those whose stamp ``known`` already holds (a resumed rebuild); at most BATCH items and
     BATCH_CHARS characters of text. Return ``(new last_id, items covered)``; (last_id, 0)
@@ -171,7 +256,7 @@ def rebuild_batch(uow: UnitOfWork, target: SearchIndex, last_id: int,
                 break
             ids.append(item_id)
             chars += length
-        docs, _ = load_docs(session, ids)
+        docs, _ = load_docs(session, ids, codes)
     if not ids:
         return last_id, 0
     target.upsert(doc for doc in docs if known.get(doc.item_id) != doc.stamp)

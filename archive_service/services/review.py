@@ -38,6 +38,7 @@ def set_selection(session: Session, settings: Settings, actor: User, item: Item,
         action = Action.RETURN
     session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=action, reason=reason,
                            details={"version_id": item.current_version_id}))
+    session.add(IndexOutbox(item_id=item.id))  # the decision the index keeps changes
     session.flush()
 
 
@@ -56,6 +57,7 @@ def confirm_count(session: Session, settings: Settings, actor: User, item: Item,
     version.count_confirmed = True
     session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.CONFIRM_COUNT,
                            details={"old": old, "new": version.char_count}))
+    session.add(IndexOutbox(item_id=item.id))  # the decision the index keeps changes
     session.flush()
 
 

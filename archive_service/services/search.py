@@ -18,7 +18,6 @@ from .register import decide, item_decision
 from .scope import all_schools, item_filter
 
 PER_PAGE = 20
-MAX_SCAN = 2000  # hits examined when filtering by decision
 
 
 @dataclass
@@ -56,6 +55,7 @@ def _scope_filters(session: Session, actor: User, req: SearchRequest) -> SearchF
             return None
     return SearchFilters(kinds=(req.kind,) if req.kind else (),
                          years=(req.year,) if req.year else (),
+                         decisions=(req.decision,) if req.decision else (),
                          school_ids=school_ids, owner_ids=owner_ids)
 
 
@@ -67,10 +67,7 @@ def search(session: Session, index: SearchIndex, settings: Any, actor: User,
                 "hits": []}
     page = max(1, req.page)
     try:
-        if req.decision:
-            result = index.search(req.q, filters, page=1, per_page=MAX_SCAN, snippets=False)
-        else:
-            result = index.search(req.q, filters, page=page, per_page=PER_PAGE)
+        result = index.search(req.q, filters, page=page, per_page=PER_PAGE)
     except QueryError as exc:
         raise AppError("bad_query", str(exc)) from exc
     hits = list(result.hits)
@@ -83,20 +80,11 @@ def search(session: Session, index: SearchIndex, settings: Any, actor: User,
         item = items.get(hit.item_id)
         if item is None:
             continue  # deleted or out of scope since it was indexed
-        decision = item_decision(registers.get(item.owner_id), item.id, item.academic_year)
-        if req.decision and (decision is None or decision.code != req.decision):
-            continue
-        rows.append((hit, item, decision))
-    if req.decision:
-        total = len(rows)
-        rows = rows[(page - 1) * PER_PAGE: page * PER_PAGE]
-        page_ids = tuple(item.id for _, item, _ in rows) or (-1,)
-        snippets = {h.item_id: h.snippet_html for h in index.search(
-            req.q, SearchFilters(item_ids=page_ids), per_page=PER_PAGE).hits}
-    else:
-        total = result.total - (len(hits) - len(rows))
-        snippets = {h.item_id: h.snippet_html for h, _, _ in rows}
-    exact = bool(req.decision) or result.total_exact
+        rows.append((hit, item, item_decision(registers.get(item.owner_id), item.id,
+                                              item.academic_year)))
+    total = result.total - (len(hits) - len(rows))
+    snippets = {h.item_id: h.snippet_html for h, _, _ in rows}
+    exact = result.total_exact
     return {"total": total, "total_exact": exact, "page": page, "per_page": PER_PAGE, "hits": [
         {"id": item.id, "title": item.title, "teacher": item.owner.name,
          "school": item.owner.school.name if item.owner.school else None,
