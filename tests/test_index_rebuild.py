@@ -95,8 +95,9 @@ def test_rebuild_resumes_after_a_kill_and_old_build_answers_meanwhile(
     written: list[int] = []
     original = indexer.rebuild_batch
 
-    def recording(uow: Any, target: Any, last_id: int, known: dict[int, str]) -> tuple[int, int]:
-        new_last, count = original(uow, target, last_id, known)
+    def recording(uow: Any, target: Any, last_id: int, known: dict[int, str],
+                  codes: Any) -> tuple[int, int]:
+        new_last, count = original(uow, target, last_id, known, codes)
         if count:
             written.append(new_last)
         return new_last, count

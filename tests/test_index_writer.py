@@ -17,38 +17,39 @@ from archive_service.models import IndexOutbox
 from archive_service.services import indexer
 from archive_service.services.consistency import run_check
 from indexing import IndexDoc
+from indexing.whoosh_index import WhooshIndex
 from tests.conftest import World, corpus
 
 DOC = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"
 
 
 class Recorder:
-    """Wraps the app's index: records which thread wrote which items, fails on request."""
+    """Wraps the engine's upsert: records which thread wrote which items, fails on request."""
 
-    def __init__(self, index: Any) -> None:
-        self.index = index
+    def __init__(self) -> None:
         self.calls: list[tuple[str, list[int]]] = []
         self.fail_ids: set[int] = set()
 
-    def upsert(self, docs: Iterable[IndexDoc]) -> int:
-        batch = list(docs)
-        ids = [d.item_id for d in batch]
-        self.calls.append((threading.current_thread().name, ids))
-        if self.fail_ids & set(ids):
-            raise ValueError(f"cannot index {sorted(self.fail_ids & set(ids))}")
-        return self.index.upsert(batch)
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        original = WhooshIndex.upsert
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.index, name)
+        def upsert(index: WhooshIndex, docs: Iterable[IndexDoc]) -> int:
+            batch = list(docs)
+            ids = [d.item_id for d in batch]
+            if ids:
+                self.calls.append((threading.current_thread().name, ids))
+            if self.fail_ids & set(ids):
+                raise ValueError(f"cannot index {sorted(self.fail_ids & set(ids))}")
+            return original(index, batch)
+
+        monkeypatch.setattr(WhooshIndex, "upsert", upsert)
 
 
 @pytest.fixture()
-def recorder(app: Flask) -> Recorder:
-    with app.app_context():
-        state = app.extensions["archive"]
-        rec = Recorder(archive.index)
-        state._index = rec
-        return rec
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    rec = Recorder()
+    rec.install(monkeypatch)
+    return rec
 
 
 def _upload(teacher: Any, title: str) -> int:

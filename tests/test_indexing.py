@@ -557,6 +557,7 @@ def test_whoosh_private_memory_stays_flat_across_threads(
     ix.search("反思")  # the shared searcher is open before the baseline
     before = _private_bytes()
     errors: list[BaseException] = []
+    done, measured = threading.Barrier(9), threading.Event()
 
     def work(n: int) -> None:
         try:
@@ -564,13 +565,17 @@ def test_whoosh_private_memory_stays_flat_across_threads(
                 ix.search(queries[(n + k) % len(queries)], per_page=10)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
+        done.wait()
+        measured.wait(60)  # threads (and anything they hold) stay alive until measured
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
+    done.wait()
+    growth = _private_bytes() - before
+    measured.set()
     for thread in threads:
         thread.join()
-    growth = _private_bytes() - before
     assert errors == []
     # a searcher per thread copied the whole index into each thread: ~8 x size
     assert growth < 2 * size + 20 * 1024 * 1024, (growth, size)

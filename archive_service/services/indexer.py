@@ -85,23 +85,27 @@ def _live(item: Item | None) -> bool:
     return item is not None and item.deleted_at is None and item.current_version_id is not None
 
 
-def plan(session: Session, item_ids: Iterable[int], index: Writable, codes: DecisionCodes
-         ) -> tuple[list[int], list[int]]:
+def plan(session: Session, item_ids: Iterable[int], index: Writable, codes: DecisionCodes,
+         *, family: bool = True) -> tuple[list[int], list[int]]:
     """What to write for queued items: ``(ids to (re)index, ids to remove)``.
 
     A change to one item can change the decisions of its teacher's other items (limits,
     duplicates, preferences), so every live item of the teachers concerned is considered;
-    only those whose stamp (content or decision) differs from the index are rewritten."""
+    only those whose stamp (content or decision) differs from the index are rewritten.
+    ``family=False`` writes the queued items alone (isolating one that fails)."""
     ids = set(item_ids)
     queued = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))}
     gone = sorted(i for i in ids if not _live(queued.get(i)))
     owners = {item.owner_id for item in queued.values()}
     decisions = codes(session, owners) if owners else {}
-    family = {i.id: i for i in session.scalars(select(Item).where(
-        Item.owner_id.in_(owners), Item.deleted_at.is_(None),
-        Item.current_version_id.is_not(None)))} if owners else {}
-    have = index.stamps(family)
-    write = sorted(i for i, item in family.items()
+    if family:
+        items = {i.id: i for i in session.scalars(select(Item).where(
+            Item.owner_id.in_(owners), Item.deleted_at.is_(None),
+            Item.current_version_id.is_not(None)))} if owners else {}
+    else:
+        items = {i: item for i, item in queued.items() if _live(item)}
+    have = index.stamps(items)
+    write = sorted(i for i, item in items.items()
                    if have.get(i) != stamp_of(item, decisions.get(i, "")))
     return write, gone
 
@@ -146,11 +150,12 @@ def _next_batch(session: Session) -> list[tuple[int, int]]:
     return batch
 
 
-def _write(uow: UnitOfWork, index: Writable, item_ids: list[int], codes: DecisionCodes) -> None:
+def _write(uow: UnitOfWork, index: Writable, item_ids: list[int], codes: DecisionCodes,
+           *, family: bool = True) -> None:
     """Load what changed (short transactions), then write the index outside them; texts
     are loaded in slices of at most BATCH_CHARS characters."""
     with uow() as session:
-        write, gone = plan(session, item_ids, index, codes)
+        write, gone = plan(session, item_ids, index, codes, family=family)
         sizes = dict(session.execute(
             select(Item.id, func.coalesce(func.length(ItemVersion.text), 0))
             .join(ItemVersion, ItemVersion.id == Item.current_version_id)
@@ -207,7 +212,7 @@ def _one_by_one(uow: UnitOfWork, index: Writable, rows: list[tuple[int, int]],
     ok = []
     for row_id, item_id in rows:
         try:
-            _write(uow, index, [item_id], codes)
+            _write(uow, index, [item_id], codes, family=False)
             ok.append(row_id)
         except (IndexBusyError, IndexUnavailableError):
             raise
