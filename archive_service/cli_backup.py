@@ -66,7 +66,6 @@ def restore(source: Path) -> None:
     from .db import db
     from .extensions import archive
     from .services.backup import restore as read_backup
-    from .services.indexer import drain, enqueue_all
     from .services.setup import initialise
 
     archive.store.ensure_bucket()
@@ -75,10 +74,8 @@ def restore(source: Path) -> None:
                           Path(current_app.instance_path), BarProgress())
     db.engine.dispose()
     initialise(db.engine, db.transaction, archive.settings)
-    archive.index.clear()
-    with db.transaction() as session:
-        queued = enqueue_all(session)
-    drain(db.transaction, archive.index)
+    archive.state.keeper.rebuild(reason="archive restore")  # a new build from the restored rows
+    queued = archive.index.doc_count()
     click.echo(f"已从 {source} 恢复：{summary.objects} 个对象（{summary.bytes / MB:.1f} MB），"
                f"数据库 {summary.database}，写回配置 {', '.join(summary.files) or '无'}，已重建索引 {queued} 项。"
                "请运行 archive check 核对。")

@@ -196,7 +196,7 @@ class WhooshIndex:
         a minute; segments are merged by larger batches or once there are too many."""
         if batch >= SMALL_BATCH or self._segment_count() >= MAX_SEGMENTS:
             return None  # Whoosh's default: merge small segments
-        return NO_MERGE  # type: ignore[no-any-return]
+        return NO_MERGE
 
     def _segment_count(self) -> int:
         """Segments of the current commit, through the public reader API."""
@@ -371,7 +371,7 @@ def _run(searcher: Searcher, query: Q.Query | None, allow: Q.Query | None,
     results = collector.results()
     if query is None:
         return results, len(results), True
-    counted = top.total  # type: ignore[attr-defined]
+    counted = int(top.total)
     if counted < limit:  # the heap never filled: nothing was pruned
         return results, counted, True
     if allow is not None:

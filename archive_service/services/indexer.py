@@ -123,7 +123,7 @@ def load_docs(session: Session, item_ids: Iterable[int],
     docs, gone = [], []
     for item_id in ids:
         item = items.get(item_id)
-        if item is None or not _live(item):
+        if item is None or item.current_version_id is None or not _live(item):
             gone.append(item_id)
         else:
             docs.append(index_doc(item, texts.get(item.current_version_id, ""),
@@ -156,7 +156,7 @@ def _write(uow: UnitOfWork, index: Writable, item_ids: list[int], codes: Decisio
     are loaded in slices of at most BATCH_CHARS characters."""
     with uow() as session:
         write, gone = plan(session, item_ids, index, codes, family=family)
-        sizes = dict(session.execute(
+        sizes: dict[int, int] = dict(session.execute(
             select(Item.id, func.coalesce(func.length(ItemVersion.text), 0))
             .join(ItemVersion, ItemVersion.id == Item.current_version_id)
             .where(Item.id.in_(write))).all()) if write else {}
