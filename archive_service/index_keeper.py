@@ -130,7 +130,7 @@ class IndexKeeper:
             progress = Progress(build.engine, build.folder, total=total, reason=reason)
             self.home.save_progress(progress)
             self._new, self._known = None, None
-            _log.warning("search index rebuild started (%s): %s", reason, build.folder)
+            _log.info("search index rebuild started (%s): %s", reason, build.folder)
             return progress
 
     def step(self) -> bool:
@@ -198,7 +198,7 @@ class IndexKeeper:
             return True
         self.home.swap(progress.build)
         self._new, self._known = None, None
-        _log.warning("search index rebuilt: %s", progress.folder)
+        _log.info("search index rebuilt: %s", progress.folder)
         return False
 
     @contextmanager
