@@ -68,7 +68,7 @@ def test_missing_index_answers_503_and_is_rebuilt_in_the_background(
                 break
             time.sleep(0.2)
         assert res.status_code == 200
-        assert {h["id"] for h in res.get_json()["hits"]} == set(ids)
+        assert {h["id"] for h in res.get_json()["items"]} == set(ids)
     finally:
         writer.stop()
 

@@ -117,7 +117,7 @@ def test_background_writer_writes_what_requests_queue(
         deadline = time.monotonic() + 10
         found: set[int] = set()
         while time.monotonic() < deadline and item not in found:
-            found = {h["id"] for h in teacher.get("/api/v1/search?q=刚上传").get_json()["hits"]}
+            found = {h["id"] for h in teacher.get("/api/v1/search?q=刚上传").get_json()["items"]}
             time.sleep(0.1)
         assert item in found  # searchable within seconds
         assert {name for name, _ in recorder.calls} == {"index-writer"}  # never the request
