@@ -271,3 +271,73 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the fields and the file
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --------------------------------------------------------------------------- the 学时台账
+
+
+class TeachingGroup(Base):
+    """A 教研组 of a school."""
+
+    __tablename__ = "teaching_groups"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupMember(Base):
+    """A teacher's 教研组: one row per member, so a user belongs to at most one group."""
+
+    __tablename__ = "group_members"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("teaching_groups.id"), index=True)
+
+
+class Activity(Base):
+    """A 校本培训活动 (``training``) or 校本教研活动 (``research_activity``) of a school."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_school_year", "school_id", "academic_year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("teaching_groups.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # vocabulary.ACTIVITY_KINDS
+    title: Mapped[str] = mapped_column(String(300))
+    date: Mapped[date]
+    academic_year: Mapped[str] = mapped_column(String(9))
+    term: Mapped[str] = mapped_column(String(11))  # rules.term_of, e.g. "2025-2026-1"
+    session_hours: Mapped[float | None]  # training only
+    lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lecturer_name: Mapped[str] = mapped_column(String(100), default="")  # an outside lecturer
+    in_school_expert: Mapped[bool] = mapped_column(default=False)
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AttendanceRecord(Base):
+    """One expected teacher's 考勤 at one activity."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("activity_id", "teacher_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # vocabulary.ATTENDANCE
+    notes_handed_in: Mapped[bool] = mapped_column(default=False)
+
+
+class ExamResult(Base):
+    """A teacher's score in the school's 教师专业知识考试 of one academic year."""
+
+    __tablename__ = "exam_scores"
+    __table_args__ = (UniqueConstraint("academic_year", "teacher_id"),
+                      Index("ix_exam_scores_school_year", "school_id", "academic_year"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    academic_year: Mapped[str] = mapped_column(String(9))
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[float]

@@ -1,0 +1,134 @@
+"""The 学时台账 from the database: rows → the rules' plain facts → each teacher's ``LedgerYear``.
+
+Reads one school's activities, attendance, the 讲稿 that name its trainings and the exam scores
+of one academic year, adds each teacher's portfolio register (``register.decide``) and hands it
+all to ``rules.decide_school``.  No rule lives here: this module reads rows, and
+``replace_attendance`` writes an activity's 考勤 all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import Session
+
+from ..errors import AppError, NotFound
+from ..models import Activity, AttendanceRecord, ExamResult, Item, User
+from ..rules import ActivityFacts, AttendanceFacts, ExamScore, LedgerYear, decide_school
+from ..vocabulary import ATTENDANCE, ATTENDANCE_NAMES, Kind, Role
+from .register import decide, gc_paused
+from .scope import can_see_school, require_admin
+from .settings import Settings
+
+
+def school_teachers(school_id: int) -> Select[Any]:
+    return select(User.id).where(User.school_id == school_id, User.role == Role.TEACHER)
+
+
+def _lecture_notes(session: Session, lecturers: dict[int, int]) -> dict[int, int]:
+    """activity id → the lowest-id live 讲稿 of its lecturer whose metadata names it."""
+    if not lecturers:
+        return {}
+    rows = session.execute(
+        select(Item.id, Item.owner_id, Item.details)
+        .where(Item.kind == Kind.LECTURE_NOTES, Item.deleted_at.is_(None),
+               Item.owner_id.in_(set(lecturers.values())))
+        .order_by(Item.id))
+    found: dict[int, int] = {}
+    for item_id, owner_id, details in rows:
+        named = (details or {}).get("activity_id")
+        if isinstance(named, int) and lecturers.get(named) == owner_id:
+            found.setdefault(named, item_id)
+    return found
+
+
+def activity_facts(session: Session, school_id: int, year: str) -> list[ActivityFacts]:
+    """The school's activities of one academic year as the rules' facts."""
+    activities = list(session.scalars(
+        select(Activity).where(Activity.school_id == school_id, Activity.academic_year == year)
+        .order_by(Activity.id)))
+    notes = _lecture_notes(session, {a.id: a.lecturer_id for a in activities
+                                     if a.lecturer_id is not None})
+    return [ActivityFacts(id=a.id, kind=a.kind, title=a.title, date=a.date,
+                          session_hours=a.session_hours, lecturer_id=a.lecturer_id,
+                          lecturer_name=a.lecturer_name, in_school_expert=a.in_school_expert,
+                          lecture_notes_item_id=notes.get(a.id), organizer_id=a.organizer_id)
+            for a in activities]
+
+
+def attendance_facts(session: Session, activity_ids: list[int]) -> list[AttendanceFacts]:
+    if not activity_ids:
+        return []
+    rows = session.execute(
+        select(AttendanceRecord.activity_id, AttendanceRecord.teacher_id, AttendanceRecord.status,
+               AttendanceRecord.notes_handed_in)
+        .where(AttendanceRecord.activity_id.in_(activity_ids)))
+    return [AttendanceFacts(activity_id=a, teacher_id=t, status=s, notes_handed_in=n)
+            for a, t, s, n in rows]
+
+
+def exam_scores(session: Session, school_id: int, year: str) -> list[ExamScore]:
+    rows = session.execute(
+        select(ExamResult.teacher_id, ExamResult.score)
+        .where(ExamResult.school_id == school_id, ExamResult.academic_year == year))
+    return [ExamScore(teacher_id=t, score=s) for t, s in rows]
+
+
+def school_ledger(session: Session, settings: Settings, school_id: int,
+                  year: str) -> dict[int, LedgerYear]:
+    """teacher id → that teacher's whole 学时台账 for ``year`` (every teacher of the school)."""
+    teachers = school_teachers(school_id)
+    with gc_paused:
+        activities = activity_facts(session, school_id, year)
+        attendance = attendance_facts(session, [a.id for a in activities])
+        portfolios = decide(session, settings, teachers)
+        ledgers = decide_school(
+            session.scalars(teachers), settings.rules, activities=activities,
+            attendance=attendance, exam_scores={year: exam_scores(session, school_id, year)},
+            portfolios=portfolios, years=[year])
+    return {teacher: years[year] for teacher, years in ledgers.items()}
+
+
+def _attendance_problem(record: Any, teachers: dict[str, User], school_id: int,
+                        seen: set[str]) -> str | None:
+    """Why one record of ``replace_attendance`` cannot be stored (Chinese), or None."""
+    if not isinstance(record, dict):
+        return "应为 {\"teacher\": 账号, \"status\": 考勤状态}"
+    username, status = record.get("teacher"), record.get("status")
+    if status not in ATTENDANCE:
+        choices = "、".join(f"{s}（{ATTENDANCE_NAMES[s]}）" for s in ATTENDANCE)
+        return f"考勤状态 {status!r} 无效，只能是 {choices}"
+    teacher = teachers.get(username) if isinstance(username, str) else None
+    if teacher is None or teacher.role != Role.TEACHER or teacher.school_id != school_id:
+        return f"{username!r} 不是本活动所在学校的教师，请核对账号"
+    username = teacher.username
+    if username in seen:
+        return f"教师 {username} 重复出现，每位教师只能有一条考勤"
+    seen.add(username)
+    return None
+
+
+def replace_attendance(session: Session, actor: User, activity_id: int,
+                       records: list[Any]) -> int:
+    """Replace an activity's attendance with ``records`` (``{"teacher", "status"}`` each).
+
+    Only the school's admins may; any bad record → 422 naming it, and nothing is changed.
+    The caller's unit of work commits.
+    """
+    require_admin(actor)
+    activity = session.get(Activity, activity_id)
+    if activity is None or not can_see_school(actor, activity.school_id):
+        raise NotFound()
+    names = {r["teacher"] for r in records if isinstance(r, dict) and isinstance(r.get("teacher"), str)}
+    teachers = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
+    seen: set[str] = set()
+    for number, record in enumerate(records, 1):
+        problem = _attendance_problem(record, teachers, activity.school_id, seen)
+        if problem is not None:
+            raise AppError("invalid_attendance", f"第 {number} 条考勤记录：{problem}", 422)
+    session.execute(delete(AttendanceRecord).where(AttendanceRecord.activity_id == activity_id))
+    session.add_all(AttendanceRecord(activity_id=activity_id, teacher_id=teachers[r["teacher"]].id,
+                                     status=r["status"]) for r in records)
+    session.flush()
+    return len(records)
