@@ -102,7 +102,7 @@ def test_school_admin_cannot_create_admins(world: World) -> None:
                                             "name": "x", "role": "admin",
                                             "school": str(world.schools["第一中学"])})
     assert res.status_code == 403
-    users = world.admin.get("/api/v1/users").get_json()
+    users = world.admin.get("/api/v1/users").get_json()["items"]
     assert "boss" not in {u["username"] for u in users}
 
 
