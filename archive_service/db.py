@@ -2,7 +2,9 @@
 
 Reads use one session per request (``db.session``).  Writes go through ``db.transaction()``, the
 only place that commits: on SQLite it starts with ``BEGIN IMMEDIATE`` so a read-then-write
-transaction waits for the lock instead of failing with "database is locked".
+transaction waits for the lock instead of failing with "database is locked".  After each commit
+the hooks registered with ``db.after_commit`` run with the names of the tables the transaction
+inserted rows into (how the search index follows the outbox without a call in every view).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ BUSY_TIMEOUT = 5.0  # seconds a write waits for SQLite's lock: well under a prox
 # A request holds up to two connections (its reads, one write transaction); a request that
 # cannot get one within pool_timeout gets 503 (web.errors), never a 500.
 POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30, "pool_timeout": BUSY_TIMEOUT}
+
+CommitHook = Callable[[frozenset[str]], None]
+"""Called after a committed write transaction with the tables it inserted rows into."""
+
 
 
 def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
@@ -65,14 +71,21 @@ class Database:
     def init_app(self, app: Flask) -> None:
         engine = make_engine(app.config["DATABASE_URL"],
                              float(app.config.get("SQLITE_BUSY_TIMEOUT", BUSY_TIMEOUT)))
+        write = sessionmaker(engine.execution_options(sqlite_immediate=True),
+                             expire_on_commit=False)
+        event.listen(write, "after_flush", _note_inserts)
         app.extensions["archive_db"] = {
             "engine": engine,
             "read": sessionmaker(engine, expire_on_commit=False),
-            "write": sessionmaker(
-                engine.execution_options(sqlite_immediate=True), expire_on_commit=False
-            ),
+            "write": write,
+            "after_commit": [],
         }
         app.teardown_appcontext(self._close_session)
+
+    @staticmethod
+    def after_commit(app: Flask, hook: CommitHook) -> None:
+        """Run ``hook`` after every committed ``transaction()`` of this app."""
+        app.extensions["archive_db"]["after_commit"].append(hook)
 
     @staticmethod
     def _state() -> dict[str, Any]:
@@ -92,20 +105,30 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One write transaction: commit on success, roll back on any error."""
-        session: Session = self._state()["write"]()
+        state = self._state()
+        session: Session = state["write"]()
         try:
             with session.begin():
                 yield session
+            inserted = frozenset(session.info.get("inserted", ()))
         finally:
             session.close()
         if "db_session" in g:  # let the request's reads see what was just committed
             g.db_session.rollback()
+        for hook in state["after_commit"]:
+            hook(inserted)
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def _note_inserts(session: Session, _context: Any) -> None:
+    """Remember which tables the write transaction inserted into (for the commit hooks)."""
+    tables = session.info.setdefault("inserted", set())
+    tables.update(obj.__table__.name for obj in session.new)
 
 
 db = Database()

@@ -17,6 +17,7 @@ from .db import db
 from .errors import AppError
 from .index_keeper import IndexKeeper
 from .index_writer import IndexWriter
+from .models import IndexOutbox
 from .services.indexer import decision_codes
 from .services.settings import Settings
 
@@ -78,6 +79,12 @@ class Archive:
             index_dir=Path(cfg["INDEX_DIR"]),
             engine=_engine(cfg.get("SEARCH_ENGINE") or "whoosh"),
         )
+        db.after_commit(app, self._follow_outbox)
+
+    def _follow_outbox(self, inserted: frozenset[str]) -> None:
+        """A commit that queued index work drains it: the index follows the commit."""
+        if IndexOutbox.__tablename__ in inserted:
+            self.sync_index()
 
     @property
     def state(self) -> ArchiveState:
@@ -96,8 +103,10 @@ class Archive:
         return self.state.index
 
     def sync_index(self) -> None:
-        """Queued index work is written: by the background writer when one runs (``archive
-        serve``: this only wakes it), otherwise here and now (tests, CLI commands).
+        """Called after every commit that queued index work (the ``db.after_commit`` hook).
+
+        Queued work is written by the background writer when one runs (``archive serve``: this
+        only wakes it), otherwise here and now (tests, CLI commands).
         An index failure leaves the entries queued and is logged."""
         state = self.state
         if state.writer is not None and state.background:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import AppError, Forbidden
-from ..models import AuditEvent, IndexOutbox, Item, ItemVersion, User
+from ..models import AuditEvent, Item, ItemVersion, User
 from ..rules import Rules
 from ..vocabulary import ACTION_NAMES, KIND_NAMES, Action
 from .scope import require_reviewer
@@ -83,7 +83,6 @@ def set_preference(session: Session, settings: Settings, actor: User, item: Item
         other.teacher_preferred = False
     item.teacher_preferred = True
     session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.PREFER))
-    session.add(IndexOutbox(item_id=item.id))
     session.flush()
 
 

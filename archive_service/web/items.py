@@ -76,7 +76,6 @@ def _act(item_id: int, action: Callable[[Session, Item], None], done: str) -> An
             item = session.get(Item, item_id)
             assert item is not None
             action(session, item)
-        archive.sync_index()
         flash(done, "info")
     except AppError as exc:
         flash(exc.message, "error")
@@ -120,7 +119,6 @@ def delete(item_id: int) -> Any:
     except AppError as exc:
         flash(exc.message, "error")
         return redirect(url_for("items.detail", item_id=item_id))
-    archive.sync_index()
     flash("已删除。", "info")
     return redirect(url_for("auth.index"))
 
@@ -130,7 +128,6 @@ def _with_upload(item_id: int, run: Callable[[], object], done: str) -> Any:
     visible_item(db.session, me(), item_id)
     try:
         run()
-        archive.sync_index()
         flash(done, "info")
     except AppError as exc:
         flash(exc.message, "error")

@@ -75,7 +75,6 @@ def upload() -> Any:
         flash(exc.message, "error")
         return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
                                today=archive.settings.today().isoformat(), form=request.form), exc.status
-    archive.sync_index()
     flash("这份表单已经提交过，下面是当时上传的成果。" if replayed else "上传成功。", "info")
     return redirect(url_for("items.detail", item_id=item_id, uploaded=1))
 

@@ -90,7 +90,6 @@ def upload_item() -> Any:
     item_id, replayed = item_service.upload_once(
         db.transaction, archive.store, archive.settings, actor(), form, staged,
         request.headers.get("Idempotency-Key"))
-    archive.sync_index()
     item = visible_item(db.session, actor(), item_id)
     data = one_item_dict(db.session, archive.settings, item)
     data["notice"] = _competition_notice(data)
@@ -161,7 +160,6 @@ def delete_item(item_id: int) -> Any:
         item = session.get(Item, item_id)
         assert item is not None
         item_service.soft_delete(session, actor(), item)
-    archive.sync_index()
     return jsonify({"deleted": item_id})
 
 
@@ -181,7 +179,6 @@ def replace_file(item_id: int) -> Any:
     assert staged is not None
     item_service.replace_file(db.transaction, archive.store, archive.settings, actor(), item_id,
                               staged)
-    archive.sync_index()
     db.session.expire_all()
     return _item_response(item_id)
 
@@ -225,7 +222,6 @@ def add_recognition(item_id: int) -> Any:
     else:
         data, staged = json_body(), None
     ids = evidence.add_evidence(db.transaction, archive.store, actor(), item_id, data, staged)
-    archive.sync_index()
     db.session.expire_all()
     body, _ = _item_response(item_id)
     return jsonify({**body.get_json(), **ids}), 201

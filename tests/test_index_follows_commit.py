@@ -1,0 +1,192 @@
+"""Every route that writes leaves the index outbox empty and ``archive check`` clean.
+
+The search index follows the commit itself (a hook on ``db.transaction``), not a call in each
+view, so a new write route cannot forget it: this test also fails when a write route is added
+without a case here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from archive_service.db import db
+from archive_service.extensions import archive
+from archive_service.models import AuditEvent, IndexOutbox
+from archive_service.services.consistency import run_check
+from tests.conftest import Api, World, corpus
+
+DOCX = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"
+SCAN = "en_pdf_01_google_doc.pdf"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _file(name: str, as_name: str | None = None) -> tuple[io.BytesIO, str]:
+    return io.BytesIO(corpus(name).read_bytes()), as_name or name
+
+
+@dataclass
+class Scene:
+    """A school with a teacher who has uploaded one item, and the admin."""
+
+    world: World
+    teacher: Api
+    item_id: int
+
+    @cached_property
+    def teacher_page(self) -> FlaskClient:
+        return _login(self.world, "t1", "secret-pass-1")
+
+    @cached_property
+    def admin_page(self) -> FlaskClient:
+        return _login(self.world, "admin", self.world.app.config["ADMIN_PASSWORD"])
+
+    @property
+    def page(self) -> str:
+        return f"/items/{self.item_id}"
+
+    def form(self, client: FlaskClient, url: str, data: dict[str, Any],
+             csrf_from: str | None = None) -> str:
+        """Post a page form with its CSRF token; the text of the page it lands on."""
+        data = {"csrf_token": _csrf(client, csrf_from or self.page), **data}
+        res = client.post(url, data=data, content_type="multipart/form-data",
+                          follow_redirects=True)
+        assert res.status_code == 200, res.get_data(as_text=True)[:300]
+        return res.get_data(as_text=True)
+
+
+def _csrf(client: FlaskClient, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, page[:300]
+    return match.group(1)
+
+
+def _login(world: World, username: str, password: str) -> FlaskClient:
+    client = world.app.test_client()
+    res = client.post("/login", data={"username": username, "password": password,
+                                      "csrf_token": _csrf(client, "/login")})
+    assert res.status_code == 302, res.get_data(as_text=True)[:300]
+    return client
+
+
+def _status(res: Any, expected: int) -> None:
+    assert res.status_code == expected, res.get_data(as_text=True)[:300]
+
+
+def _item(s: Scene, tail: str = "") -> str:
+    return f"/api/v1/items/{s.item_id}{tail}"
+
+
+Case = Callable[[Scene], Any]
+API_CASES: dict[str, Case] = {
+    "api.upload_item": lambda s: _status(s.teacher.upload(corpus(SCAN), title="第二篇"), 201),
+    "api.delete_item": lambda s: _status(s.teacher.delete(_item(s)), 200),
+    "api.replace_file": lambda s: _status(s.teacher.put(
+        _item(s, "/file"), data={"file": _file(SCAN)}, content_type="multipart/form-data"), 200),
+    "api.add_attachment": lambda s: _status(s.teacher.post(
+        _item(s, "/attachments"), data={"purpose": "other", "file": _file(SCAN, "证明.pdf")},
+        content_type="multipart/form-data"), 201),
+    "api.add_recognition": lambda s: _status(s.teacher.post(_item(s, "/recognitions"), {
+        "type": "award", "level": "city", "grade": 2, "date": "2025-12-01"}), 201),
+    "api.set_selection": lambda s: _status(s.world.admin.post(
+        _item(s, "/selection"), {"selected": True}), 200),
+    "api.confirm_count": lambda s: _status(s.world.admin.post(
+        _item(s, "/confirm-count"), {"char_count": 1200}), 200),
+    "api.set_preference": lambda s: _status(s.teacher.post(_item(s, "/preference")), 200),
+    "api.create_school": lambda s: _status(s.world.admin.post(
+        "/api/v1/schools", {"name": "第二中学"}), 201),
+    "api.create_user": lambda s: _status(s.world.admin.post("/api/v1/users", {
+        "username": "t2", "name": "李老师", "role": "teacher", "school": "第一中学",
+        "password": "secret-pass-2"}), 201),
+    "api.create_token": lambda s: _status(s.world.client.post("/api/v1/tokens", json={
+        "username": "t1", "password": "secret-pass-1"}), 201),
+}
+PAGE_CASES: dict[str, Case] = {
+    "teacher.upload": lambda s: s.form(s.teacher_page, "/my/items/new", {
+        "kind": "reflection", "title": "第二篇", "completion_date": "2025-10-09",
+        "file": _file(SCAN)}, csrf_from="/my/items/new"),
+    "items.delete": lambda s: s.form(s.teacher_page, f"{s.page}/delete", {}),
+    "items.replace": lambda s: s.form(s.teacher_page, f"{s.page}/file",
+                                      {"file": _file(SCAN, "修改稿.pdf")}),
+    "items.add_attachment": lambda s: s.form(s.teacher_page, f"{s.page}/attachments", {
+        "purpose": "other", "file": _file(SCAN, "证明.pdf")}),
+    "items.add_recognition": lambda s: s.form(s.teacher_page, f"{s.page}/recognitions", {
+        "type": "award", "level": "city", "grade": "2", "date": "2025-12-01",
+        "evidence": _file(SCAN, "证书.pdf")}),
+    "items.selection": lambda s: s.form(s.admin_page, f"{s.page}/selection", {"selected": "1"}),
+    "items.confirm_count": lambda s: s.form(s.admin_page, f"{s.page}/confirm-count",
+                                            {"char_count": "1200"}),
+    "items.preference": lambda s: s.form(s.teacher_page, f"{s.page}/preference", {}),
+    "account.settings": lambda s: s.form(s.teacher_page, "/account", {"action": "token"},
+                                         csrf_from="/account"),
+    "account.users": lambda s: s.form(s.admin_page, "/admin/users", {
+        "username": "t2", "name": "李老师", "role": "teacher", "school": "1"},
+        csrf_from="/admin/users"),
+    "account.add_school": lambda s: s.form(s.admin_page, "/admin/schools", {"name": "第二中学"},
+                                           csrf_from="/admin/users"),
+    "auth.login": lambda s: s.teacher_page,
+    "auth.logout": lambda s: s.form(s.teacher_page, "/logout", {}, csrf_from="/account"),
+}
+CASES = {**API_CASES, **PAGE_CASES}
+
+
+# What each page action says when it worked (a failed form also redirects, with an error).
+DONE = {
+    "teacher.upload": "上传成功", "items.delete": "已删除", "items.replace": "已上传新版本",
+    "items.add_attachment": "证明材料已保存", "items.add_recognition": "已登记",
+    "items.selection": "已筛选入册", "items.confirm_count": "字数已确认",
+    "items.preference": "已告知学校", "account.users": "已添加用户 t2",
+    "account.add_school": "已添加学校", "account.settings": "令牌",
+}
+PAPER = {"api.add_recognition", "items.add_recognition"}
+def _scene(world: World, endpoint: str) -> Scene:
+    teacher = world.user("t1", name="张老师")
+    res = teacher.upload(corpus(DOCX), kind="paper" if endpoint in PAPER else "reflection",
+                         title="英语教学反思")
+    _status(res, 201)
+    return Scene(world, teacher, res.get_json()["id"])
+
+
+def test_every_write_route_has_a_case(world: World) -> None:
+    routes = {rule.endpoint for rule in world.app.url_map.iter_rules()
+              if rule.methods and rule.methods & WRITE_METHODS}
+    assert routes == set(CASES)
+
+
+@pytest.mark.parametrize("endpoint", sorted(CASES))
+def test_write_route_leaves_outbox_empty_and_check_clean(world: World, endpoint: str) -> None:
+    scene = _scene(world, endpoint)
+    with world.app.app_context():
+        events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    landed = CASES[endpoint](scene)
+    if endpoint in DONE:
+        assert DONE[endpoint] in landed
+    with world.app.app_context():
+        if endpoint.startswith(("api.set_", "api.confirm", "api.add", "api.delete",
+                                "api.replace", "items.")):
+            assert db.session.scalar(select(func.count()).select_from(AuditEvent)) \
+                > events_before  # the write happened
+        assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == 0
+        report = run_check(db.transaction, archive.store, archive.index)
+        assert report.ok, report.render()
+
+
+def test_preference_queues_no_index_work(world: World) -> None:
+    """A preference does not change what is indexed, so it queues nothing; an upload does."""
+    scene = _scene(world, "api.set_preference")
+    commits: list[frozenset[str]] = []
+    db.after_commit(world.app, commits.append)
+    _status(scene.teacher.post(_item(scene, "/preference")), 200)
+    assert commits and all(IndexOutbox.__tablename__ not in tables for tables in commits)
+    commits.clear()
+    _status(scene.teacher.upload(corpus(SCAN), title="第二篇"), 201)
+    assert any(IndexOutbox.__tablename__ in tables for tables in commits)
