@@ -123,6 +123,5 @@ def trash_page() -> Any:
 def restore_item(item_id: int) -> Any:
     with db.transaction() as session:
         trash.restore(session, me(), item_id, archive.settings.restore_days)
-    archive.sync_index()
     flash("已恢复该成果。", "info")
     return redirect(url_for("admin.trash_page"))

@@ -344,5 +344,4 @@ def list_deleted() -> Any:
 def restore_item(item_id: int) -> Any:
     with db.transaction() as session:
         trash.restore(session, actor(), item_id, archive.settings.restore_days)
-    archive.sync_index()
     return _item_response(item_id)
