@@ -109,6 +109,8 @@ API_CASES: dict[str, Case] = {
         "password": "secret-pass-2"}), 201),
     "api.create_token": lambda s: _status(s.world.client.post("/api/v1/tokens", json={
         "username": "t1", "password": "secret-pass-1"}), 201),
+    "api.revoke_token": lambda s: _status(s.teacher.delete(
+        f"/api/v1/tokens/{s.teacher.get('/api/v1/tokens').get_json()[0]['id']}"), 204),
 }
 PAGE_CASES: dict[str, Case] = {
     "teacher.upload": lambda s: s.form(s.teacher_page, "/my/items/new", {
@@ -133,10 +135,17 @@ PAGE_CASES: dict[str, Case] = {
         csrf_from="/admin/users"),
     "account.add_school": lambda s: s.form(s.admin_page, "/admin/schools", {"name": "第二中学"},
                                            csrf_from="/admin/users"),
+    "account.manage": lambda s: s.form(s.admin_page, f"/admin/users/{_user_id(s, 't1')}/manage",
+                                       {"action": "unlock"}, csrf_from="/admin/users"),
     "auth.login": lambda s: s.teacher_page,
     "auth.logout": lambda s: s.form(s.teacher_page, "/logout", {}, csrf_from="/account"),
 }
 CASES = {**API_CASES, **PAGE_CASES}
+
+
+def _user_id(s: Scene, username: str) -> int:
+    users = s.world.admin.get("/api/v1/users").get_json()
+    return next(u["id"] for u in users if u["username"] == username)
 
 
 # What each page action says when it worked (a failed form also redirects, with an error).
@@ -146,6 +155,7 @@ DONE = {
     "items.selection": "已筛选入册", "items.confirm_count": "字数已确认",
     "items.preference": "已告知学校", "account.users": "已添加用户 t2",
     "account.add_school": "已添加学校", "account.settings": "令牌",
+    "account.manage": "已完成",
 }
 PAPER = {"api.add_recognition", "items.add_recognition"}
 def _scene(world: World, endpoint: str) -> Scene:
