@@ -22,7 +22,7 @@ from archive_service.db import db
 from archive_service.extensions import archive
 from archive_service.models import AuditEvent, IndexOutbox
 from archive_service.services.consistency import run_check
-from tests.conftest import Api, World, corpus
+from tests.helpers import Api, World, corpus
 
 DOCX = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"
 SCAN = "en_pdf_01_google_doc.pdf"
@@ -109,8 +109,9 @@ API_CASES: dict[str, Case] = {
         "password": "secret-pass-2"}), 201),
     "api.create_token": lambda s: _status(s.world.client.post("/api/v1/tokens", json={
         "username": "t1", "password": "secret-pass-1"}), 201),
+    "api.restore_item": lambda s: _status(s.world.admin.post(_item(_deleted(s), "/restore")), 200),
     "api.revoke_token": lambda s: _status(s.teacher.delete(
-        f"/api/v1/tokens/{s.teacher.get('/api/v1/tokens').get_json()[0]['id']}"), 204),
+        f"/api/v1/tokens/{s.teacher.get('/api/v1/tokens').get_json()['items'][0]['id']}"), 204),
 }
 PAGE_CASES: dict[str, Case] = {
     "teacher.upload": lambda s: s.form(s.teacher_page, "/my/items/new", {
@@ -137,6 +138,8 @@ PAGE_CASES: dict[str, Case] = {
                                            csrf_from="/admin/users"),
     "account.manage": lambda s: s.form(s.admin_page, f"/admin/users/{_user_id(s, 't1')}/manage",
                                        {"action": "unlock"}, csrf_from="/admin/users"),
+    "admin.restore_item": lambda s: s.form(s.admin_page, f"/admin/items/{_deleted(s).item_id}/restore",
+                                           {}, csrf_from="/admin/trash"),
     "auth.login": lambda s: s.teacher_page,
     "auth.logout": lambda s: s.form(s.teacher_page, "/logout", {}, csrf_from="/account"),
 }
@@ -144,8 +147,14 @@ CASES = {**API_CASES, **PAGE_CASES}
 
 
 def _user_id(s: Scene, username: str) -> int:
-    users = s.world.admin.get("/api/v1/users").get_json()
+    users = s.world.admin.get("/api/v1/users").get_json()["items"]
     return next(u["id"] for u in users if u["username"] == username)
+
+
+def _deleted(s: Scene) -> Scene:
+    """The scene's item, deleted by its owner (what a restore brings back)."""
+    _status(s.teacher.delete(_item(s)), 200)
+    return s
 
 
 # What each page action says when it worked (a failed form also redirects, with an error).
@@ -155,7 +164,7 @@ DONE = {
     "items.selection": "已筛选入册", "items.confirm_count": "字数已确认",
     "items.preference": "已告知学校", "account.users": "已添加用户 t2",
     "account.add_school": "已添加学校", "account.settings": "令牌",
-    "account.manage": "已完成",
+    "account.manage": "已完成", "admin.restore_item": "已恢复该成果",
 }
 PAPER = {"api.add_recognition", "items.add_recognition"}
 def _scene(world: World, endpoint: str) -> Scene:
