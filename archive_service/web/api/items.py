@@ -274,7 +274,6 @@ def _review(item_id: int, action: Any) -> Any:
         item = session.get(Item, item_id)
         assert item is not None
         action(session, item)
-    archive.sync_index()  # a review changes decisions, which the index keeps for its filter
     db.session.expire_all()
     return _item_response(item_id)
 
