@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import AppError, Forbidden
-from ..models import AuditEvent, Item, ItemVersion, User
+from ..models import AuditEvent, IndexOutbox, Item, ItemVersion, User
 from ..rules import Rules
 from ..vocabulary import ACTION_NAMES, KIND_NAMES, Action
 from .scope import require_reviewer
