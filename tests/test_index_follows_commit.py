@@ -199,13 +199,13 @@ def test_write_route_leaves_outbox_empty_and_check_clean(world: World, endpoint:
         assert report.ok, report.render()
 
 
-def test_preference_queues_no_index_work(world: World) -> None:
-    """A preference does not change what is indexed, so it queues nothing; an upload does."""
+def test_preference_queues_the_decision_the_index_keeps(world: World) -> None:
+    """A preference can move the yearly slot, and the index keeps each item's decision code for
+    its filter, so a preference queues index work, which the commit hook writes at once."""
     scene = _scene(world, "api.set_preference")
     commits: list[frozenset[str]] = []
     db.after_commit(world.app, commits.append)
     _status(scene.teacher.post(_item(scene, "/preference")), 200)
-    assert commits and all(IndexOutbox.__tablename__ not in tables for tables in commits)
-    commits.clear()
-    _status(scene.teacher.upload(corpus(SCAN), title="第二篇"), 201)
     assert any(IndexOutbox.__tablename__ in tables for tables in commits)
+    with world.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == 0

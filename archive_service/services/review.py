@@ -83,6 +83,8 @@ def set_preference(session: Session, settings: Settings, actor: User, item: Item
         other.teacher_preferred = False
     item.teacher_preferred = True
     session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.PREFER))
+    # A preference can move the yearly slot, so the decision code the index keeps may change.
+    session.add(IndexOutbox(item_id=item.id))
     session.flush()
 
 
