@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from archive_service.db import db
 from archive_service.extensions import archive
@@ -59,7 +60,9 @@ def _upload(teacher: Any, title: str) -> int:
 
 
 def _queue(app: Flask, *item_ids: int) -> None:
-    with app.app_context(), db.transaction() as session:
+    """Queue index work past the commit hook (``db.transaction`` would drain it at once), so the
+    test drives the drains itself."""
+    with app.app_context(), Session(db.engine) as session, session.begin():
         session.add_all(IndexOutbox(item_id=i) for i in item_ids)
 
 
