@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from archive_service.app import create_app
 from archive_service.db import db
 from archive_service.extensions import archive
+from archive_service.instance import staging_dir
 from archive_service.models import IndexOutbox, Item, ItemVersion, User
 from archive_service.services.accounts import add_school, change_password, issue_token
 from archive_service.services.indexer import drain
@@ -283,7 +284,8 @@ class Services:
                filename: str | None = None) -> StagedFile:
         """A corpus file (or ``data``) staged exactly as an HTTP upload is."""
         body = data if data is not None else corpus(name or "").read_bytes()
-        return stage(io.BytesIO(body), filename or name or "file.bin", self.settings.max_upload_bytes)
+        return stage(io.BytesIO(body), filename or name or "file.bin", self.settings.max_upload_bytes,
+                     staging_dir(Path(self.app.instance_path)))
 
     def upload(self, actor: User, name: str, *, kind: str = "reflection", title: str = "测试成果",
                completion_date: str = "2025-10-08", **form: Any) -> int:
