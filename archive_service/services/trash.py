@@ -7,7 +7,7 @@ other orphan (under the object's lock, so a file another item shares stays)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -42,8 +42,8 @@ class DeletedItem:
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "kind": self.kind, "owner": self.owner,
-                "deleted_at": self.deleted_at.isoformat(timespec="seconds"),
-                "restorable_until": self.restorable_until.isoformat(timespec="seconds")}
+                "deleted_at": _iso_utc(self.deleted_at),
+                "restorable_until": _iso_utc(self.restorable_until)}
 
 
 def _admin(actor: User) -> None:
@@ -116,3 +116,8 @@ def _purge(session: Session, item: Item) -> None:
     session.execute(delete(ItemVersion).where(ItemVersion.item_id == item.id))
     session.execute(delete(Item).where(Item.id == item.id))
     session.flush()
+
+
+def _iso_utc(moment: datetime) -> str:
+    """A stored (naive UTC) time with its time zone, as the API's date-time fields are."""
+    return moment.replace(tzinfo=UTC).isoformat(timespec="seconds")
