@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, session
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from .commands import register_flask_commands
 from .config import instance_path, load_config
 from .db import db
 from .errors import NotFound
 from .extensions import archive
-from .models import User
 from .services import sessions
+
+if TYPE_CHECKING:
+    from .models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; SQLite overflows at 2**63
@@ -40,7 +43,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance: Path | None = 
     login_manager.login_message = "请先登录。"
     app.url_value_preprocessor(_ids_fit)
     _register_blueprints(app)
-    _register_cli(app)
+    register_flask_commands(app)
     return app
 
 
@@ -92,9 +95,3 @@ def _register_blueprints(app: Flask) -> None:
     audit_log.register(app)
     index_status.register(app)
     register_filters(app)
-
-
-def _register_cli(app: Flask) -> None:
-    from .cli import register_flask_commands
-
-    register_flask_commands(app)

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import AppError
+from ..errors import AppError, Forbidden
 from ..models import ApiToken, School, User, UserSession, utcnow
 from ..vocabulary import ROLE_NAMES, ROLES, Role
+from .scope import all_schools, require_admin
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 MIN_PASSWORD = 8
@@ -250,3 +251,79 @@ def manage_user(session: Session, actor: User, target: User, action: str) -> str
     else:
         raise AppError("bad_action", "不支持的操作。")
     return None
+
+
+def user_match(ref: str | int) -> ColumnElement[bool]:
+    """The one way a request names a user: an id (int) or a username (str)."""
+    return User.id == ref if isinstance(ref, int) else User.username == ref
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """A user by id (an admin managing accounts); 404 when there is none."""
+    row = session.get(User, user_id)
+    if row is None:
+        raise AppError("not_found", "没有找到该用户。", 404)
+    return row
+
+
+def same_user(session: Session, user: User) -> User:
+    """``user`` loaded into ``session`` (to change it in a write transaction)."""
+    row = session.get(User, user.id)
+    if row is None:
+        raise Forbidden()
+    return row
+
+
+def create_school_as(session: Session, actor: User, name: str) -> School:
+    """Only an admin who is not tied to one school adds schools."""
+    require_admin(actor)
+    if not all_schools(actor):
+        raise Forbidden("只有不限学校的系统管理员可以添加学校。")
+    return add_school(session, name)
+
+
+def create_user_as(session: Session, actor: User, *, username: str, name: str, role: str,
+                   password: str, school: str | int | None, staff_no: str = "",
+                   subject: str = "", must_change_password: bool = False) -> User:
+    """An admin adds a user; a school admin only teachers and inspectors of their own school."""
+    require_admin(actor)
+    if not all_schools(actor):
+        target = find_school(session, school)
+        if role not in (Role.TEACHER, Role.INSPECTOR) or target is None \
+                or target.id != actor.school_id:
+            raise Forbidden("学校管理员只能在本校添加教师和督查员。")
+    return add_user(session, username=username, name=name, role=role, password=password,
+                    school=school, staff_no=staff_no, subject=subject,
+                    must_change_password=must_change_password)
+
+
+def visible_schools(session: Session, actor: User) -> list[School]:
+    """Every school for a user not tied to one, else their own; by id."""
+    query = select(School).order_by(School.id)
+    if not all_schools(actor):
+        query = query.where(School.id == actor.school_id)
+    return list(session.scalars(query))
+
+
+def school_choices(session: Session, actor: User) -> list[School]:
+    """Schools offered as a filter on the pages: only to users who see several; by name."""
+    if not all_schools(actor):
+        return []
+    return list(session.scalars(select(School).order_by(School.name)))
+
+
+def visible_users(session: Session, actor: User, *, by_school: bool = False) -> list[User]:
+    """Users an admin or inspector may list: everyone, or their school's."""
+    if actor.role == Role.TEACHER:
+        raise Forbidden()
+    order = (User.school_id, User.role, User.name) if by_school else (User.id,)
+    query = select(User).order_by(*order)
+    if not all_schools(actor):
+        query = query.where(User.school_id == actor.school_id)
+    return list(session.scalars(query))
+
+
+def teacher_subjects(session: Session) -> list[str]:
+    """The subjects teachers are registered with (a register filter)."""
+    return sorted(s for s in session.scalars(
+        select(User.subject).where(User.role == Role.TEACHER).distinct()) if s)

@@ -21,6 +21,7 @@ from ..models import Item, ItemVersion, Recognition, School, User
 from ..rules import Decision, ItemFacts, TeacherRegister, cycle_years, decide_teacher
 from ..rules import Recognition as RecognitionFact
 from ..vocabulary import Code, Role, Selection
+from .accounts import user_match
 from .copies import live_items
 from .settings import Settings
 from .shapes import DecisionDict, Register, RegisterItem, RegisterTeacher
@@ -168,10 +169,8 @@ def teachers_query(school_id: int | None, teacher: str | int | None, subject: st
         query = query.where(User.school_id == scope_school_id)
     if school_id is not None:
         query = query.where(User.school_id == school_id)
-    if isinstance(teacher, int):  # an id; a str is a username
-        query = query.where(User.id == teacher)
-    elif teacher:
-        query = query.where(User.username == teacher)
+    if teacher:
+        query = query.where(user_match(teacher))
     if subject:
         query = query.where(User.subject == subject)
     return query

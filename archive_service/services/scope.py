@@ -53,9 +53,13 @@ def visible_item(session: Session, user: User, item_id: int) -> Item:
     return item
 
 
+def may_review(user: User, inspectors_may_review: bool) -> bool:
+    """Admins review (select, return, confirm counts); inspectors when the rules allow it."""
+    return user.role == Role.ADMIN or (user.role == Role.INSPECTOR and inspectors_may_review)
+
+
 def require_reviewer(user: User, item: Item, inspectors_may_review: bool) -> None:
-    allowed = user.role == Role.ADMIN or (user.role == Role.INSPECTOR and inspectors_may_review)
-    if not allowed or not can_see_teacher(user, item.owner):
+    if not may_review(user, inspectors_may_review) or not can_see_teacher(user, item.owner):
         raise Forbidden("只有本校管理员（或获授权的督查员）可以筛选或退回成果。")
 
 

@@ -13,7 +13,7 @@ from indexing import QueryError, SearchFilters, SearchIndex
 from ..errors import AppError
 from ..models import Item, User
 from ..vocabulary import Role
-from .accounts import find_school
+from .accounts import find_school, user_match
 from .register import decide, item_decision
 from .scope import all_schools, item_filter
 
@@ -47,9 +47,7 @@ def _scope_filters(session: Session, actor: User, req: SearchRequest) -> SearchF
             return None
         school_ids = (school.id,)
     if req.teacher:
-        cond = (User.id == req.teacher) if isinstance(req.teacher, int) \
-            else (User.username == req.teacher)
-        teacher_ids = tuple(session.scalars(select(User.id).where(cond)))
+        teacher_ids = tuple(session.scalars(select(User.id).where(user_match(req.teacher))))
         owner_ids = tuple(set(teacher_ids) & set(owner_ids)) if owner_ids else teacher_ids
         if not owner_ids:
             return None

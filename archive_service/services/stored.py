@@ -1,4 +1,5 @@
-"""Store-then-commit: the object-store write that sits between two transactions.
+"""Stored originals: store-then-commit (the object-store write between two transactions), and
+reading an original back.
 
 Order (engineering notes §2): PUT the staged file under its content-addressed key, then commit
 the rows that refer to it in one transaction.  Objects are never deleted on a request path: a
@@ -13,7 +14,7 @@ again if the sweeper removed it meanwhile.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from sqlalchemy import select, text
@@ -81,3 +82,20 @@ def store_then_commit(uow: UnitOfWork, store: ObjectStore, staged: StagedFile, m
             return write(session, key)
     finally:
         staged.discard()
+
+
+def open_stored(store: ObjectStore, key: str) -> Iterator[bytes]:
+    """The object's chunks; the first is read now, so an unavailable store is a clear 503
+    before any response is sent."""
+    try:
+        chunks = store.open(key)
+        first = next(chunks, b"")
+    except StorageError as exc:
+        raise AppError("storage_unavailable", "原件暂时无法读取（存储服务不可用），请稍后再试。",
+                       503) from exc
+
+    def body() -> Iterator[bytes]:
+        yield first
+        yield from chunks
+
+    return body()

@@ -7,13 +7,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import select
 
 from ..db import db
 from ..errors import AppError, Forbidden
-from ..models import School, User
 from ..services import accounts
-from ..services.scope import all_schools
 from ..vocabulary import Role
 from .auth import begin_session, me, roles_required
 
@@ -42,8 +39,7 @@ def _account_action(action: str) -> str | None:
         raise AppError("password_change_required", "请先修改一次性密码。")
     if action == "token":
         with db.transaction() as session:
-            user = session.get(User, me().id)
-            assert user is not None
+            user = accounts.same_user(session, me())
             return accounts.issue_token(session, user, form.get("name", ""))
     if action == "revoke":
         with db.transaction() as session:
@@ -51,16 +47,14 @@ def _account_action(action: str) -> str | None:
         flash("令牌已吊销。", "info")
     elif action == "everywhere":
         with db.transaction() as session:
-            user = session.get(User, me().id)
-            assert user is not None
+            user = accounts.same_user(session, me())
             accounts.sign_out_everywhere(session, user)
         logout_user()
         flask_session.clear()
         flash("已在所有设备上退出登录，所有 API 令牌已吊销。", "info")
     else:
         with db.transaction() as session:
-            user = session.get(User, me().id)
-            assert user is not None
+            user = accounts.same_user(session, me())
             accounts.change_password(session, user, form.get("old", ""), form.get("new", ""))
         begin_session(user)  # the other sessions and every token have ended
         flash("密码已修改。其他设备上的登录和所有 API 令牌已失效。", "info")
@@ -81,14 +75,9 @@ def users() -> Any:
 
 
 def _users_page(created: dict[str, str] | None) -> Any:
-    query = select(User).order_by(User.school_id, User.role, User.name)
-    schools = select(School).order_by(School.name)
-    if not all_schools(me()):
-        query = query.where(User.school_id == me().school_id)
-        schools = schools.where(School.id == me().school_id)
-    rows = db.session.scalars(query).all()
-    return render_template("admin/users.html", users=rows,
-                           schools=db.session.scalars(schools).all(), created=created,
+    rows = accounts.visible_users(db.session, me(), by_school=True)
+    schools = sorted(accounts.visible_schools(db.session, me()), key=lambda s: s.name)
+    return render_template("admin/users.html", users=rows, schools=schools, created=created,
                            tokens={u.id: accounts.tokens_of(db.session, u.id) for u in rows},
                            actions=accounts.ADMIN_ACTIONS)
 
@@ -100,9 +89,7 @@ def manage(user_id: int) -> Any:
     created = None
     try:
         with db.transaction() as session:
-            target = session.get(User, user_id)
-            if target is None:
-                raise AppError("not_found", "没有找到该用户。", 404)
+            target = accounts.get_user(session, user_id)
             if action == "revoke":
                 accounts.require_manager(me(), target)
                 accounts.revoke_token(session, target.id, _form_id("token_id"))
@@ -120,17 +107,18 @@ def manage(user_id: int) -> Any:
 
 def _add_user() -> dict[str, str] | None:
     form = request.form
-    role, school = form.get("role", Role.TEACHER), form.get("school") or None
-    if not all_schools(me()) and (role == Role.ADMIN or str(school) != str(me().school_id)):
-        raise Forbidden("学校管理员只能在本校添加教师和督查员。")
     password = accounts.generate_password()
     try:
         with db.transaction() as session:
-            user = accounts.add_user(session, username=form.get("username", ""),
-                                     name=form.get("name", ""), role=role, password=password,
-                                     school=accounts.cli_ref(school), staff_no=form.get("staff_no", ""),
-                                     subject=form.get("subject", ""), must_change_password=True)
+            user = accounts.create_user_as(
+                session, me(), username=form.get("username", ""), name=form.get("name", ""),
+                role=form.get("role", Role.TEACHER), password=password,
+                school=accounts.cli_ref(form.get("school") or None),
+                staff_no=form.get("staff_no", ""), subject=form.get("subject", ""),
+                must_change_password=True)
             result = {"username": user.username, "password": password}
+    except Forbidden:
+        raise
     except AppError as exc:
         flash(exc.message, "error")
         return None
@@ -141,12 +129,12 @@ def _add_user() -> dict[str, str] | None:
 @bp.post("/admin/schools")
 @roles_required(Role.ADMIN)
 def add_school() -> Any:
-    if not all_schools(me()):
-        raise Forbidden("只有不限学校的系统管理员可以添加学校。")
     try:
         with db.transaction() as session:
-            accounts.add_school(session, request.form.get("name", ""))
+            accounts.create_school_as(session, me(), request.form.get("name", ""))
         flash("已添加学校。", "info")
+    except Forbidden:
+        raise
     except AppError as exc:
         flash(exc.message, "error")
     return redirect(url_for("account.users"))

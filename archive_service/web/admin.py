@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..db import db
+from ..errors import NotFound
 from ..extensions import archive
-from ..models import Item, School, User
 from ..services import trash
-from ..services.export import register_csv, register_xlsx
+from ..services.accounts import school_choices, teacher_subjects
+from ..services.item_dicts import items_dicts
+from ..services.item_lists import review_queue
 from ..services.register import current_year
-from ..services.reports import RegisterRequest, register_for
-from ..services.scope import all_schools, item_filter
-from ..services.views import items_dicts
+from ..services.scoped_register import RegisterRequest, register_for
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
-from .api.collection import collection_response
 from .auth import me, roles_required
-from .common import content_disposition
+from .downloads import collection_response, register_response
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _year() -> str:
@@ -34,17 +31,7 @@ def _year() -> str:
 def review() -> Any:
     year = _year()
     status = request.args.get("status", "pending")
-    kinds = archive.settings.rules.selection_required
-    query = select(Item).where(Item.deleted_at.is_(None), item_filter(me()),
-                               Item.academic_year == year, Item.kind.in_(kinds))
-    if status == "pending":
-        query = query.where(Item.selected_version_id.is_(None), Item.return_reason.is_(None))
-    elif status == "selected":
-        query = query.where(Item.selected_version_id.is_not(None))
-    elif status == "returned":
-        query = query.where(Item.return_reason.is_not(None))
-    rows = list(db.session.scalars(query.join(User, User.id == Item.owner_id)
-                                   .order_by(User.name, Item.kind, Item.id)))
+    rows = review_queue(db.session, archive.settings, me(), year, status)
     return render_template("admin/review.html", items=items_dicts(db.session, archive.settings,
                                                                    rows),
                            year=year, status=status, kinds=KIND_NAMES,
@@ -62,12 +49,10 @@ def _register_request() -> RegisterRequest:
 def register() -> Any:
     req = _register_request()
     data = register_for(db.session, archive.settings, me(), req)
-    subjects = sorted({s for (s,) in db.session.execute(
-        select(User.subject).where(User.role == Role.TEACHER).distinct()) if s})
-    schools = db.session.scalars(select(School).order_by(School.name)).all() \
-        if all_schools(me()) else []
-    return render_template("admin/register.html", register=data, req=req, subjects=subjects,
-                           schools=schools, kinds=KIND_NAMES, decisions=DECISION_NAMES)
+    return render_template("admin/register.html", register=data, req=req,
+                           subjects=teacher_subjects(db.session),
+                           schools=school_choices(db.session, me()), kinds=KIND_NAMES,
+                           decisions=DECISION_NAMES)
 
 
 @bp.get("/register/<int:teacher_id>")
@@ -77,30 +62,16 @@ def teacher_register(teacher_id: int) -> Any:
     req.teacher = teacher_id
     data = register_for(db.session, archive.settings, me(), req)
     if not data["teachers"]:
-        from ..errors import NotFound
         raise NotFound()
     return render_template("teacher/hours.html", register=data, teacher=data["teachers"][0],
                            year=req.year, years=[req.year], kinds=KIND_NAMES)
 
 
-@bp.get("/register.xlsx")
+@bp.get("/register.<any(xlsx, csv):fmt>")
 @roles_required(Role.ADMIN, Role.INSPECTOR)
-def register_export_xlsx() -> Any:
-    data = register_for(db.session, archive.settings, me(), _register_request())
-    response = Response(register_xlsx([data]), mimetype=XLSX)
-    response.headers["Content-Disposition"] = content_disposition(
-        f"学时登记表_{data['year']}.xlsx")
-    return response
-
-
-@bp.get("/register.csv")
-@roles_required(Role.ADMIN, Role.INSPECTOR)
-def register_export_csv() -> Any:
-    data = register_for(db.session, archive.settings, me(), _register_request())
-    response = Response(register_csv([data]), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = content_disposition(
-        f"学时登记表_{data['year']}.csv")
-    return response
+def register_export(fmt: str) -> Any:
+    return register_response([register_for(db.session, archive.settings, me(),
+                                           _register_request())], fmt)
 
 
 @bp.get("/collection.pdf")

@@ -4,23 +4,26 @@ admins search and export the log, teachers see it on their items' pages."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from flask_login import current_user
 
 from ..db import db
-from ..models import User
 from ..services import audit
 from ..services.export import XLSX_MIME, audit_xlsx
 from ..vocabulary import Role
 from .auth import me, roles_required
-from .common import content_disposition, int_arg
+from .common import int_arg
+from .downloads import content_disposition
+
+if TYPE_CHECKING:
+    from ..models import User
 
 bp = Blueprint("audit", __name__)
 SELF_AUDITED = {"auth.login", "auth.logout", "api.create_token", "static"}
-EXPORTS = {"admin.register_export_xlsx", "admin.register_export_csv", "admin.collection_pdf",
-           "api.get_collection", "api.get_register_xlsx", "api.get_register_csv", "audit.export"}
+EXPORTS = {"admin.register_export", "admin.collection_pdf", "api.get_collection",
+           "api.get_register_xlsx", "api.get_register_csv", "audit.export"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
@@ -13,11 +13,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import db
 from ..errors import AppError, Forbidden
-from ..models import User
 from ..services import audit, sessions
 from ..services.login import sign_in
 from ..services.throttle import TooManyAttempts
 from ..vocabulary import Role
+
+if TYPE_CHECKING:
+    from ..models import User
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
 
 from ..db import db
 from ..errors import AppError
 from ..extensions import archive
-from ..models import School
-from ..services.scope import all_schools
+from ..services.accounts import school_choices
 from ..services.search import SearchRequest, search
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
 from .auth import me, roles_required
@@ -34,7 +32,6 @@ def search_page() -> Any:
             result = search(db.session, archive.index, archive.settings, me(), req)
         except AppError as exc:
             error = exc.message
-    schools = db.session.scalars(select(School).order_by(School.name)).all() \
-        if all_schools(me()) else []
+    schools = school_choices(db.session, me())
     return render_template("inspector/search.html", req=req, result=result, error=error,
                            kinds=KIND_NAMES, decisions=DECISION_NAMES, schools=schools)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -12,14 +12,18 @@ from sqlalchemy.orm import Session
 from ..db import db
 from ..errors import AppError
 from ..extensions import archive
-from ..models import Attachment, Item
 from ..services import audit, evidence, review
 from ..services import items as item_service
-from ..services.scope import visible_item
-from ..services.views import attachments, one_item_dict, versions
+from ..services.item_dicts import one_item_dict
+from ..services.item_lists import attachments, version_of, versions, visible_attachment
+from ..services.scope import may_review, visible_item
 from ..vocabulary import KIND_NAMES, LEVEL_NAMES, Role
 from .auth import me
-from .common import file_response, staged_upload
+from .common import staged_upload
+from .downloads import file_response
+
+if TYPE_CHECKING:
+    from ..models import Item
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 
@@ -30,12 +34,11 @@ def detail(item_id: int) -> Any:
     item = visible_item(db.session, me(), item_id)
     settings = archive.settings
     data = one_item_dict(db.session, settings, item)
-    may_review = me().role == Role.ADMIN or (me().role == Role.INSPECTOR
-                                          and settings.inspectors_may_review)
     return render_template(
         "items/detail.html", item=data, versions=versions(db.session, item),
         attachments=attachments(db.session, item), history=review.history(db.session, item),
-        kinds=KIND_NAMES, levels=LEVEL_NAMES, purposes=evidence.PURPOSES, may_review=may_review,
+        kinds=KIND_NAMES, levels=LEVEL_NAMES, purposes=evidence.PURPOSES,
+        may_review=may_review(me(), settings.inspectors_may_review),
         needs_selection=item.kind in settings.rules.selection_required,
         is_owner=item.owner_id == me().id, uploaded=request.args.get("uploaded"),
         trail=audit.item_trail(db.session, item.id)
@@ -47,11 +50,7 @@ def detail(item_id: int) -> Any:
 @login_required
 def original(item_id: int) -> Any:
     item = visible_item(db.session, me(), item_id)
-    version = item.current_version
-    if (number := request.args.get("version", "")).isdigit():
-        version = next((v for v in versions(db.session, item) if v.number == int(number)), None)
-    if version is None:
-        raise AppError("not_found", "该版本不存在。", 404)
+    version = version_of(db.session, item, request.args.get("version"))
     inline = request.args.get("inline") == "1" and version.mime == "application/pdf"
     return file_response(version.object_key, version.original_filename, version.mime,
                          version.size, inline=inline)
@@ -60,10 +59,7 @@ def original(item_id: int) -> Any:
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int) -> Any:
-    att = db.session.get(Attachment, attachment_id)
-    if att is None:
-        raise AppError("not_found", "没有找到该证明材料。", 404)
-    visible_item(db.session, me(), att.item_id)
+    att = visible_attachment(db.session, me(), attachment_id)
     g.audit_item_id = att.item_id
     return file_response(att.object_key, att.original_filename, att.mime, att.size)
 
@@ -73,9 +69,7 @@ def _act(item_id: int, action: Callable[[Session, Item], None], done: str) -> An
     visible_item(db.session, me(), item_id)
     try:
         with db.transaction() as session:
-            item = session.get(Item, item_id)
-            assert item is not None
-            action(session, item)
+            action(session, visible_item(session, me(), item_id))
         flash(done, "info")
     except AppError as exc:
         flash(exc.message, "error")
@@ -113,9 +107,7 @@ def delete(item_id: int) -> Any:
     visible_item(db.session, me(), item_id)
     try:
         with db.transaction() as session:
-            item = session.get(Item, item_id)
-            assert item is not None
-            item_service.soft_delete(session, me(), item)
+            item_service.soft_delete(session, me(), visible_item(session, me(), item_id))
     except AppError as exc:
         flash(exc.message, "error")
         return redirect(url_for("items.detail", item_id=item_id))

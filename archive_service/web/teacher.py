@@ -6,16 +6,15 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from ..db import db
 from ..errors import AppError
 from ..extensions import archive
-from ..models import Item
 from ..services import items as item_service
+from ..services.item_dicts import items_dicts
+from ..services.item_lists import item_years, own_items
 from ..services.register import current_year
-from ..services.reports import RegisterRequest, register_for
-from ..services.views import items_dicts
+from ..services.scoped_register import RegisterRequest, register_for
 from ..vocabulary import KIND_NAMES, SUBTYPES, Kind, Role
 from .auth import me, roles_required
 from .common import staged_upload
@@ -26,9 +25,7 @@ bp = Blueprint("teacher", __name__, url_prefix="/my")
 @bp.get("/items")
 @roles_required(Role.TEACHER)
 def my_items() -> Any:
-    rows = list(db.session.scalars(select(Item).where(
-        Item.owner_id == me().id, Item.deleted_at.is_(None))
-        .order_by(Item.completion_date.desc(), Item.id.desc())))
+    rows = own_items(db.session, me())
     return render_template("teacher/items.html",
                            items=items_dicts(db.session, archive.settings, rows))
 
@@ -85,8 +82,6 @@ def my_hours() -> Any:
     year = request.args.get("year") or current_year(archive.settings)
     register = register_for(db.session, archive.settings, me(), RegisterRequest(year=year))
     teacher = register["teachers"][0]
-    years = sorted({y for (y,) in db.session.execute(
-        select(Item.academic_year).where(Item.owner_id == me().id).distinct())} | {year},
-        reverse=True)
+    years = sorted({*item_years(db.session, me()), year}, reverse=True)
     return render_template("teacher/hours.html", register=register, teacher=teacher,
                            year=year, years=years, kinds=KIND_NAMES)

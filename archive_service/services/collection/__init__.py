@@ -27,8 +27,11 @@ from sqlalchemy.orm import Session
 
 from storage import ObjectStore
 
-from ...errors import AppError, NotFound
-from ...models import School
+from ...errors import AppError, Forbidden, NotFound
+from ...models import School, User
+from ..accounts import find_school
+from ..scope import all_schools, require_admin
+from ..scoped_register import check_year
 from ..settings import Settings
 from . import verify
 from .assemble import assemble, write_atomically
@@ -38,9 +41,34 @@ from .pages import render_front
 from .select import load_parts
 from .sources import fetch_and_convert
 
-__all__ = ["CHECK_SECONDS", "CollectionItem", "CollectionResult", "build_collection", "check_pdfs"]
+__all__ = ["CHECK_SECONDS", "CollectionItem", "CollectionResult", "build_collection", "check_pdfs",
+           "collection_target"]
 
 CHECK_SECONDS = (15.0, 2.0)  # checker run: base + per file (~1 ms per page when healthy)
+
+
+def collection_target(session: Session, actor: User, year: str, school_ref: str | int
+                      ) -> tuple[int, str]:
+    """The school and year whose collection an admin asks for: a year is required; the
+    school is the admin's own unless they see every school."""
+    require_admin(actor)
+    if not year.strip():
+        raise AppError("year_required", "请指定学年，例如 year=2025-2026。")
+    ref = school_ref.strip() if isinstance(school_ref, str) else school_ref
+    return _collection_school(session, actor, ref), check_year(year.strip())
+
+
+def _collection_school(session: Session, actor: User, ref: str | int) -> int:
+    if not ref:
+        if actor.school_id is None:
+            raise AppError("school_required", "请指定学校（school=学校名称，或 school_id=学校编号）。")
+        return actor.school_id
+    school = find_school(session, ref)
+    if school is None:
+        raise AppError("unknown_school", f"学校「{ref}」不存在。", 404)
+    if not all_schools(actor) and school.id != actor.school_id:
+        raise Forbidden("您只能导出本校的成果集。")
+    return school.id
 
 
 def build_collection(session: Session, store: ObjectStore, settings: Settings, school_id: int,

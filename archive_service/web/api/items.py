@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import g, jsonify, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ...db import db
 from ...errors import AppError
 from ...extensions import archive
-from ...models import Attachment, Item, School, User
-from ...services import evidence, review, trash
+from ...services import evidence, item_lists, review, trash
 from ...services import items as item_service
-from ...services.scope import item_filter, visible_item
+from ...services.item_dicts import items_dicts, one_item_dict
+from ...services.item_lists import attachments, version_of, versions, visible_attachment
+from ...services.scope import visible_item
 from ...services.search import SearchRequest, search
 from ...services.shapes import ItemDict
-from ...services.views import attachments, items_dicts, one_item_dict, versions
 from ...vocabulary import Code, Role
-from ..common import file_response, staged_upload
+from ..common import staged_upload
+from ..downloads import file_response
 from ..filters import iso_utc
-from . import actor, bp, json_body, token_required, whole_list
+from .base import actor, bp, json_body, token_required, whole_list
 from .contract import (
     ConfirmCountBody,
     ItemsQuery,
@@ -47,6 +49,9 @@ from .shapes import (
     operation,
     page_of,
 )
+
+if TYPE_CHECKING:
+    from ...models import Item
 
 
 def _item_response(item_id: int, status: int = 200) -> Any:
@@ -104,29 +109,13 @@ def upload_item() -> Any:
 @operation("成果列表", "成果", query=ItemsQuery, response=page_of(ItemOut), errors=(404,))
 @token_required
 def list_items() -> Any:
-    user, args = actor(), parse_query(ItemsQuery)
-    query = select(Item).where(Item.deleted_at.is_(None), item_filter(user))
-    if args.teacher is not None:
-        query = query.where(Item.owner_id.in_(select(User.id).where(
-            User.username == args.teacher)))
-    if args.teacher_id is not None:
-        query = query.where(Item.owner_id == args.teacher_id)
-    if args.year:
-        query = query.where(Item.academic_year == args.year)
-    if args.kind:
-        query = query.where(Item.kind == args.kind)
-    if args.school is not None:
-        query = query.where(Item.owner_id.in_(select(User.id).join(School).where(
-            School.name == args.school)))
-    if args.school_id is not None:
-        query = query.where(Item.owner_id.in_(select(User.id).where(
-            User.school_id == args.school_id)))
-    page, per_page = args.page, args.per_page
-    rows = list(db.session.scalars(query.order_by(Item.id).offset((page - 1) * per_page)
-                                   .limit(per_page)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    args = parse_query(ItemsQuery)
+    q = item_lists.ItemQuery(teacher=args.teacher, teacher_id=args.teacher_id,
+                             school=args.school, school_id=args.school_id, year=args.year,
+                             kind=args.kind, page=args.page, per_page=args.per_page)
+    rows, total = item_lists.list_items(db.session, actor(), q)
     return jsonify({"items": items_dicts(db.session, archive.settings, rows), "total": total,
-                    "page": page, "per_page": per_page})
+                    "page": q.page, "per_page": q.per_page})
 
 
 @bp.get("/items/<int:item_id>")
@@ -141,12 +130,7 @@ def get_item(item_id: int) -> Any:
 @token_required
 def get_original(item_id: int) -> Any:
     item = visible_item(db.session, actor(), item_id)
-    version = item.current_version
-    if (number := request.args.get("version")) and number.isdigit():
-        version = next((v for v in versions(db.session, item) if v.number == int(number)), None)
-        if version is None:
-            raise AppError("not_found", "该版本不存在。", 404)
-    assert version is not None
+    version = version_of(db.session, item, request.args.get("version"))
     return file_response(version.object_key, version.original_filename, version.mime,
                          version.size)
 
@@ -155,11 +139,8 @@ def get_original(item_id: int) -> Any:
 @operation("删除成果", "成果", response=Deleted, errors=(403, 404, 409))
 @token_required
 def delete_item(item_id: int) -> Any:
-    visible_item(db.session, actor(), item_id)
     with db.transaction() as session:
-        item = session.get(Item, item_id)
-        assert item is not None
-        item_service.soft_delete(session, actor(), item)
+        item_service.soft_delete(session, actor(), visible_item(session, actor(), item_id))
     return jsonify({"deleted": item_id})
 
 
@@ -260,20 +241,14 @@ def list_attachments(item_id: int) -> Any:
 @operation("下载证明材料（附件形式）", "证明材料", media="application/octet-stream", errors=(404, 503))
 @token_required
 def get_attachment(attachment_id: int) -> Any:
-    att = db.session.get(Attachment, attachment_id)
-    if att is None:
-        raise AppError("not_found", "没有找到该证明材料。", 404)
-    visible_item(db.session, actor(), att.item_id)
+    att = visible_attachment(db.session, actor(), attachment_id)
     g.audit_item_id = att.item_id
     return file_response(att.object_key, att.original_filename, att.mime, att.size)
 
 
-def _review(item_id: int, action: Any) -> Any:
-    visible_item(db.session, actor(), item_id)
+def _review(item_id: int, action: Callable[[Session, Item], None]) -> Any:
     with db.transaction() as session:
-        item = session.get(Item, item_id)
-        assert item is not None
-        action(session, item)
+        action(session, visible_item(session, actor(), item_id))
     db.session.expire_all()
     return _item_response(item_id)
 
@@ -323,8 +298,6 @@ def search_items() -> Any:
     result = search(db.session, archive.index, archive.settings, actor(), req)
     return jsonify({"items": result["hits"], "total": result["total"], "page": result["page"],
                     "per_page": result["per_page"]})
-
-
 
 
 @bp.get("/trash")

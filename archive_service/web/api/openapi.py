@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify
 from pydantic import BaseModel
 
-from . import bp
+from .base import bp
 from .contract import FIELD_NAMES, MAX_ID
 from .shapes import Error, Operation
 

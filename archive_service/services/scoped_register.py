@@ -1,18 +1,17 @@
-"""Register queries shared by the API and the pages: scope, filters, year."""
+"""The register an actor may see: their scope, the request's filters and year."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import AppError, Forbidden
-from ..models import Item, User
+from ..models import User
 from ..vocabulary import Role
 from .accounts import find_school
 from .register import build_register, current_year, teachers_query
-from .scope import all_schools, item_filter
+from .scope import all_schools
 from .settings import Settings
 from .shapes import Register
 
@@ -51,9 +50,3 @@ def register_for(session: Session, settings: Settings, actor: User, req: Registe
     query = teachers_query(school_id, teacher or None, req.subject or None,
                            actor.school_id, all_schools(actor) and actor.role != Role.TEACHER)
     return build_register(session, settings, year, query)
-
-
-def archive_years(session: Session, actor: User) -> list[str]:
-    """Academic years that have live items the actor may see, oldest first."""
-    return sorted(session.scalars(select(Item.academic_year).distinct().where(
-        Item.deleted_at.is_(None), item_filter(actor))))

@@ -1,4 +1,4 @@
-"""Plain-dict views of items for the API and the pages."""
+"""Items as plain dicts (with their register decision) for the API and the pages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Attachment, Item, ItemVersion, User
+from ..models import Item, User
 from ..rules import Rules, TeacherRegister, length_threshold
 from ..vocabulary import Kind
 from .counting import describe
@@ -66,13 +66,3 @@ def items_dicts(session: Session, settings: Settings, items: list[Item]) -> list
 
 def one_item_dict(session: Session, settings: Settings, item: Item) -> ItemDict:
     return items_dicts(session, settings, [item])[0]
-
-
-def versions(session: Session, item: Item) -> list[ItemVersion]:
-    return list(session.scalars(select(ItemVersion).where(ItemVersion.item_id == item.id)
-                                .order_by(ItemVersion.number)))
-
-
-def attachments(session: Session, item: Item) -> list[Attachment]:
-    return list(session.scalars(select(Attachment).where(Attachment.item_id == item.id)
-                                .order_by(Attachment.id)))
