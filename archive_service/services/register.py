@@ -11,8 +11,10 @@ from __future__ import annotations
 import gc
 import threading
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -71,24 +73,52 @@ class ItemRow:
     char_count: int
 
 
-def _fact_rows(session: Session, owners: Select[Any]) -> list[Any]:
+class FactRow(NamedTuple):
+    """One live item with its current version and, when a newer file was uploaded after
+    selection, the frozen selected version (``sel_*`` are None otherwise)."""
+
+    item_id: int
+    owner_id: int
+    kind: str
+    title: str
+    completion_date: date
+    details: dict[str, Any] | None
+    selected_version_id: int | None
+    return_reason: str | None
+    teacher_preferred: bool
+    current_version_id: int
+    academic_year: str
+    cur_count: int
+    cur_ocr: bool
+    cur_confirmed: bool
+    cur_fingerprint: list[int] | None
+    cur_copy_of: int | None
+    sel_count: int | None
+    sel_ocr: bool | None
+    sel_confirmed: bool | None
+    sel_fingerprint: list[int] | None
+    sel_copy_of: int | None
+
+
+def _fact_rows(session: Session, owners: Select[Any]) -> list[FactRow]:
     cur, sel = CURRENT.c, SELECTED.c
     frozen_differs = (sel.id == ITEMS.selected_version_id) & \
         (ITEMS.selected_version_id != ITEMS.current_version_id)
-    query = (
-        select(ITEMS.id, ITEMS.owner_id, ITEMS.kind, ITEMS.title, ITEMS.completion_date,
+    columns = (ITEMS.id, ITEMS.owner_id, ITEMS.kind, ITEMS.title, ITEMS.completion_date,
                ITEMS.details, ITEMS.selected_version_id, ITEMS.return_reason,
                ITEMS.teacher_preferred, ITEMS.current_version_id, ITEMS.academic_year,
                cur.char_count, cur.from_ocr, cur.count_confirmed, cur.fingerprint,
                cur.copy_of_item_id,
                sel.char_count, sel.from_ocr, sel.count_confirmed, sel.fingerprint,
                sel.copy_of_item_id)
+    query = (
+        select(*(c.label(name) for c, name in zip(columns, FactRow._fields, strict=True)))
         .select_from(Item.__table__)
         .join(CURRENT, cur.id == ITEMS.current_version_id)
         .outerjoin(SELECTED, frozen_differs)
         .where(ITEMS.deleted_at.is_(None), ITEMS.owner_id.in_(owners))
     )
-    return list(session.execute(query).all())
+    return [FactRow._make(row) for row in session.execute(query)]
 
 
 def _recognitions(session: Session, owners: Select[Any]) -> dict[int, list[RecognitionFact]]:
@@ -105,35 +135,41 @@ def _recognitions(session: Session, owners: Select[Any]) -> dict[int, list[Recog
     return result
 
 
+def _item_facts(row: FactRow, recognitions: Iterable[RecognitionFact],
+                live: Collection[int]) -> ItemFacts:
+    """The engine's facts: counts and duplicate link from the frozen selected version when
+    there is one (the school selected that file), else from the current version."""
+    if row.sel_count is not None:
+        count, ocr, confirmed = row.sel_count, bool(row.sel_ocr), bool(row.sel_confirmed)
+        fingerprint, original = row.sel_fingerprint, row.sel_copy_of
+    else:
+        count, ocr, confirmed = row.cur_count, row.cur_ocr, row.cur_confirmed
+        fingerprint, original = row.cur_fingerprint, row.cur_copy_of
+    return ItemFacts(
+        id=row.item_id, kind=row.kind, title=row.title, completion_date=row.completion_date,
+        char_count=count, count_from_ocr=ocr, count_confirmed=confirmed,
+        selected=row.selected_version_id is not None, returned_reason=row.return_reason,
+        teacher_preferred=row.teacher_preferred, metadata=row.details or {},
+        recognitions=tuple(recognitions), fingerprint=tuple(fingerprint or ()),
+        duplicate_of=original if original in live else None,
+    )
+
+
 def load_facts(session: Session, owners: Select[Any]
                ) -> tuple[dict[int, list[ItemFacts]], dict[int, ItemRow]]:
     """Every live item of the selected owners as engine facts (grouped by owner id), and the
     row each item shows in the register."""
     recognitions = _recognitions(session, owners)
     fact_rows = _fact_rows(session, owners)
-    live = live_items(session, {r[15] for r in fact_rows if r[15]} |
-                      {r[20] for r in fact_rows if r[20]})
+    live = live_items(session, {r.cur_copy_of for r in fact_rows if r.cur_copy_of} |
+                      {r.sel_copy_of for r in fact_rows if r.sel_copy_of})
     facts: dict[int, list[ItemFacts]] = defaultdict(list)
     rows: dict[int, ItemRow] = {}
     for row in fact_rows:
-        (item_id, owner_id, kind, title, completed, details, selected_id, returned, preferred,
-         current_id, year, cur_count, cur_ocr, cur_ok, cur_fp, cur_copy, sel_count, sel_ocr,
-         sel_ok, sel_fp, sel_copy) = row
-        frozen = sel_count is not None  # the selected version is not the current one
-        original = sel_copy if frozen else cur_copy
-        facts[owner_id].append(ItemFacts(
-            id=item_id, kind=kind, title=title, completion_date=completed,
-            char_count=sel_count if frozen else cur_count,
-            count_from_ocr=sel_ocr if frozen else cur_ocr,
-            count_confirmed=sel_ok if frozen else cur_ok,
-            selected=selected_id is not None, returned_reason=returned,
-            teacher_preferred=preferred, metadata=details or {},
-            recognitions=tuple(recognitions.get(item_id, ())),
-            fingerprint=tuple((sel_fp if frozen else cur_fp) or ()),
-            duplicate_of=original if original in live else None,
-        ))
-        rows[item_id] = ItemRow(kind, title, year, selected_id, current_id, returned,
-                                preferred, cur_count)
+        facts[row.owner_id].append(_item_facts(row, recognitions.get(row.item_id, ()), live))
+        rows[row.item_id] = ItemRow(row.kind, row.title, row.academic_year,
+                                    row.selected_version_id, row.current_version_id,
+                                    row.return_reason, row.teacher_preferred, row.cur_count)
     return facts, rows
 
 
