@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
     from ..models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REGISTER_FORMATS = {"xlsx": (register_xlsx, XLSX),
-                    "csv": (register_csv, "text/csv; charset=utf-8")}
+Registers = list[dict[str, Any]]
+REGISTER_FORMATS: dict[str, tuple[Callable[[Registers], bytes | str], str]] = {
+    "xlsx": (register_xlsx, XLSX), "csv": (register_csv, "text/csv; charset=utf-8")}
 
 
 def content_disposition(filename: str, inline: bool = False) -> str:
@@ -44,7 +46,7 @@ def file_response(key: str, filename: str, mime: str, size: int, inline: bool = 
     return response
 
 
-def register_response(registers: list[dict[str, Any]], fmt: str) -> Response:
+def register_response(registers: Registers, fmt: str) -> Response:
     """学时登记表 as XLSX or CSV, named after the (first) year."""
     if fmt not in REGISTER_FORMATS:
         raise AppError("not_found", "不支持的导出格式。", 404)

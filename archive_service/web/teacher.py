@@ -64,7 +64,6 @@ def upload() -> Any:
     try:
         item_service.validate_form(form, archive.settings.today())
         staged = staged_upload()
-        assert staged is not None
         item_id, replayed = item_service.upload_once(  # the same form sent twice: one item
             db.transaction, archive.store, archive.settings, me(), form, staged,
             request.form.get("idempotency_token"))
