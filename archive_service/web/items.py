@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy.orm import Session
 
 from ..db import db
 from ..errors import AppError
@@ -23,6 +22,8 @@ from .common import staged_upload
 from .downloads import file_response
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ..models import Item
 
 bp = Blueprint("items", __name__, url_prefix="/items")

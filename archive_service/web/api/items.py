@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import g, jsonify, request, url_for
-from sqlalchemy.orm import Session
 
 from ...db import db
 from ...errors import AppError
@@ -51,6 +50,8 @@ from .shapes import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ...models import Item
 
 
@@ -91,7 +92,6 @@ def upload_item() -> Any:
         raise AppError("forbidden", "只有教师可以上传自己的研修成果。", 403)
     item_service.validate_form(form, archive.settings.today())  # cheap, before the file
     staged = staged_upload()
-    assert staged is not None
     item_id, replayed = item_service.upload_once(
         db.transaction, archive.store, archive.settings, actor(), form, staged,
         request.headers.get("Idempotency-Key"))
@@ -157,7 +157,6 @@ def delete_item(item_id: int) -> Any:
 def replace_file(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
     staged = staged_upload()
-    assert staged is not None
     item_service.replace_file(db.transaction, archive.store, archive.settings, actor(), item_id,
                               staged)
     db.session.expire_all()
