@@ -5,7 +5,7 @@ commits the rows (upload, replace) or only flushes (delete).
 """
 
 from .form import ItemForm, Prepared, prepare, validate_form
-from .writes import insert_item, replace_file, soft_delete, upload, upload_once
+from .writes import insert_item, replace_file, require_uploader, soft_delete, upload, upload_once
 
-__all__ = ["ItemForm", "Prepared", "insert_item", "prepare", "replace_file", "soft_delete",
-           "upload", "upload_once", "validate_form"]
+__all__ = ["ItemForm", "Prepared", "insert_item", "prepare", "replace_file", "require_uploader",
+           "soft_delete", "upload", "upload_once", "validate_form"]

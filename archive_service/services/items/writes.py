@@ -85,16 +85,20 @@ def _store_and_write(uow: UnitOfWork, store: ObjectStore, prepared: Prepared,
                              lambda session, key: write(session, key).id)
 
 
+def require_uploader(actor: User) -> None:
+    """Only teachers upload, and only their own work."""
+    if actor.role != Role.TEACHER:
+        raise Forbidden("只有教师可以上传自己的研修成果。")
+
+
 def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
            form: ItemForm, staged: StagedFile, claim: Claim | None = None) -> int:
     """The whole upload; returns the new item's id.
 
     With an idempotency ``claim`` the key is recorded with the item; if a request with the same
     key committed meanwhile, its item is returned instead (or 422 if it sent otherwise)."""
-    if actor.role != Role.TEACHER:
-        staged.discard()
-        raise Forbidden("只有教师可以上传自己的研修成果。")
     try:
+        require_uploader(actor)
         prepared = prepare(form, staged, settings)
     except BaseException:
         staged.discard()

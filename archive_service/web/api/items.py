@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from flask import g, jsonify, request, url_for
 
 from ...db import db
-from ...errors import AppError
 from ...extensions import archive
 from ...services import evidence, item_lists, review, trash
 from ...services import items as item_service
@@ -17,7 +16,7 @@ from ...services.item_lists import attachments, version_of, versions, visible_at
 from ...services.scope import visible_item
 from ...services.search import SearchRequest, search
 from ...services.shapes import ItemDict
-from ...vocabulary import Code, Role
+from ...vocabulary import Code
 from ..common import staged_upload
 from ..downloads import file_response
 from ..filters import iso_utc
@@ -88,9 +87,8 @@ def upload_item() -> Any:
         subtype=request.form.get("subtype", ""), metadata=request.form.get("metadata"),
         prefer=request.form.get("prefer", "").lower() in ("1", "true", "yes", "on"),
     )
-    if actor().role != Role.TEACHER:
-        raise AppError("forbidden", "只有教师可以上传自己的研修成果。", 403)
-    item_service.validate_form(form, archive.settings.today())  # cheap, before the file
+    item_service.require_uploader(actor())  # cheap checks before the file is read
+    item_service.validate_form(form, archive.settings.today())
     staged = staged_upload()
     item_id, replayed = item_service.upload_once(
         db.transaction, archive.store, archive.settings, actor(), form, staged,
