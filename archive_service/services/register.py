@@ -11,12 +11,12 @@ from __future__ import annotations
 import gc
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from ..models import Item, ItemVersion, Recognition, School, User
@@ -100,7 +100,8 @@ class FactRow(NamedTuple):
     sel_copy_of: int | None
 
 
-def _fact_rows(session: Session, owners: Select[Any]) -> list[FactRow]:
+def _fact_rows(session: Session, owners: Select[Any]) -> Sequence[Row[Any]]:
+    """The rows as fetched, columns labelled and ordered as ``FactRow``'s fields."""
     cur, sel = CURRENT.c, SELECTED.c
     frozen_differs = (sel.id == ITEMS.selected_version_id) & \
         (ITEMS.selected_version_id != ITEMS.current_version_id)
@@ -118,7 +119,7 @@ def _fact_rows(session: Session, owners: Select[Any]) -> list[FactRow]:
         .outerjoin(SELECTED, frozen_differs)
         .where(ITEMS.deleted_at.is_(None), ITEMS.owner_id.in_(owners))
     )
-    return [FactRow._make(row) for row in session.execute(query)]
+    return session.execute(query).all()
 
 
 def _recognitions(session: Session, owners: Select[Any]) -> dict[int, list[RecognitionFact]]:
@@ -160,7 +161,7 @@ def load_facts(session: Session, owners: Select[Any]
     """Every live item of the selected owners as engine facts (grouped by owner id), and the
     row each item shows in the register."""
     recognitions = _recognitions(session, owners)
-    fact_rows = _fact_rows(session, owners)
+    fact_rows = [FactRow._make(row) for row in _fact_rows(session, owners)]
     live = live_items(session, {r.cur_copy_of for r in fact_rows if r.cur_copy_of} |
                       {r.sel_copy_of for r in fact_rows if r.sel_copy_of})
     facts: dict[int, list[ItemFacts]] = defaultdict(list)
