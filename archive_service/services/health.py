@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from storage import StorageError
 
-from ..extensions import ArchiveState
+if TYPE_CHECKING:
+    from ..extensions import ArchiveState
 
 PROBE_KEY = "health/probe"
 

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from flask import Response, request
@@ -17,13 +17,14 @@ from ..errors import AppError
 from ..extensions import archive
 from ..services.collection import build_collection, collection_target
 from ..services.export import register_csv, register_xlsx
+from ..services.shapes import Register
 from ..services.stored import open_stored
 
 if TYPE_CHECKING:
     from ..models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-Registers = list[dict[str, Any]]
+Registers = list[Register]
 REGISTER_FORMATS: dict[str, tuple[Callable[[Registers], bytes | str], str]] = {
     "xlsx": (register_xlsx, XLSX), "csv": (register_csv, "text/csv; charset=utf-8")}
 
