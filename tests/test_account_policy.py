@@ -78,7 +78,7 @@ def test_school_admin_adds_only_own_teachers_and_inspectors(world: World, channe
                  {"username": "i1", "role": "inspector", "school": "第一中学"}):
         status, text = add_user({**body, "name": body["username"]})
         assert status in (200, 201) and body["username"] in text, text[:300]
-    listed = {u["username"]: u["school"] for u in world.admin.get("/api/v1/users").get_json()}
+    listed = {u["username"]: u["school"] for u in world.admin.get("/api/v1/users").get_json()["items"]}
     assert listed == {"admin": None, "sa": "第一中学", "t1": "第一中学", "i1": "第一中学"}
 
 
@@ -92,7 +92,7 @@ def test_all_schools_admin_adds_schools_and_admins(world: World, channel: Any) -
     status, text = add_user({"username": "sa", "name": "sa", "role": "admin",
                              "school": "第一中学"})
     assert status in (200, 201), text[:300]
-    schools = {s["name"] for s in world.admin.get("/api/v1/schools").get_json()}
+    schools = {s["name"] for s in world.admin.get("/api/v1/schools").get_json()["items"]}
     assert schools == {"第一中学", "第三中学"}
     assert any(u["username"] == "sa" and u["role"] == "admin"
-               for u in world.admin.get("/api/v1/users").get_json())
+               for u in world.admin.get("/api/v1/users").get_json()["items"])

@@ -274,11 +274,15 @@ def same_user(session: Session, user: User) -> User:
     return row
 
 
-def create_school_as(session: Session, actor: User, name: str) -> School:
+def require_school_creator(actor: User) -> None:
     """Only an admin who is not tied to one school adds schools."""
     require_admin(actor)
     if not all_schools(actor):
         raise Forbidden("只有不限学校的系统管理员可以添加学校。")
+
+
+def create_school_as(session: Session, actor: User, name: str) -> School:
+    require_school_creator(actor)
     return add_school(session, name)
 
 

@@ -67,11 +67,21 @@ def teacher_register(teacher_id: int) -> Any:
                            year=req.year, years=[req.year], kinds=KIND_NAMES)
 
 
-@bp.get("/register.<any(xlsx, csv):fmt>")
-@roles_required(Role.ADMIN, Role.INSPECTOR)
-def register_export(fmt: str) -> Any:
+def _register_export(fmt: str) -> Any:
     return register_response([register_for(db.session, archive.settings, me(),
                                            _register_request())], fmt)
+
+
+@bp.get("/register.xlsx")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
+def register_export_xlsx() -> Any:
+    return _register_export("xlsx")
+
+
+@bp.get("/register.csv")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
+def register_export_csv() -> Any:
+    return _register_export("csv")
 
 
 @bp.get("/collection.pdf")

@@ -88,6 +88,7 @@ def me() -> Any:
 )
 @token_required
 def create_school() -> Any:
+    accounts.require_school_creator(actor())  # the role before the body: no probing by 422
     name = parse_body(SchoolCreate).name
     with db.transaction() as session:
         school = accounts.create_school_as(session, actor(), name)
