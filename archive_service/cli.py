@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from flask import Flask
@@ -19,9 +19,6 @@ from .commands import check, reindex, school, token, user
 from .config import instance_path, load_config
 from .db import db
 from .extensions import archive
-
-if TYPE_CHECKING:
-    from indexing.home import Progress
 
 
 def _app(overrides: dict[str, Any] | None = None) -> Flask:

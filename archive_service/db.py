@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -132,6 +133,11 @@ def _note_inserts(session: Session, _context: Any) -> None:
 
 
 db = Database()
+
+
+# What a request can meet when the database is locked, busy or gone (the web layer's error
+# handlers register these, so views never import SQLAlchemy).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, PoolTimeout)
 
 
 def is_busy(error: BaseException) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from indexing import ENGINES, SearchIndex
+from indexing import IndexUnavailableError as IndexUnavailableError  # for the web layer
 from indexing.home import Progress
 from storage import ObjectStore, S3ObjectStore
 

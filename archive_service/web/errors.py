@@ -6,11 +6,9 @@ from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from ..db import is_busy
+from ..db import DATABASE_ERRORS, is_busy
 from ..errors import AppError
 
 RETRY_AFTER = "5"  # seconds; every 503 is temporary (store down, database busy)
@@ -62,14 +60,15 @@ def register(app: Flask) -> None:
         return _render(AppError(f"http_{code}", HTTP_MESSAGES.get(code, "请求无法完成。"), code),
                        headers)
 
-    @app.errorhandler(PoolTimeout)
-    @app.errorhandler(OperationalError)
-    def _database(error: OperationalError | PoolTimeout) -> Any:
+    def _database(error: Exception) -> Any:
         if is_busy(error):
             app.logger.warning("数据库写锁或连接等待超时：%s", error)
             return _render(AppError("busy", BUSY_MESSAGE, 503))
         app.logger.exception("数据库错误")
         return _render(AppError("internal", HTTP_MESSAGES[500], 500))
+
+    for database_error in DATABASE_ERRORS:
+        app.register_error_handler(database_error, _database)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

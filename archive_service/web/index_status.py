@@ -7,10 +7,8 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 
-from indexing import IndexUnavailableError
-
 from ..errors import AppError
-from ..extensions import archive
+from ..extensions import IndexUnavailableError, archive
 
 RETRY_AFTER = "10"
 
