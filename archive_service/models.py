@@ -125,6 +125,7 @@ class Item(Base):
     title: Mapped[str] = mapped_column(String(300))
     completion_date: Mapped[date]
     academic_year: Mapped[str] = mapped_column(String(9), index=True)
+    term: Mapped[str] = mapped_column(String(11), default="")  # rules.term_of, e.g. "2025-2026-1"
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # typed metadata per kind
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("item_versions.id", use_alter=True, name="fk_items_current_version")
@@ -134,17 +135,23 @@ class Item(Base):
     )
     return_reason: Mapped[str | None] = mapped_column(Text)
     teacher_preferred: Mapped[bool] = mapped_column(default=False)
+    # the school's check of the evidence (kinds the rules list under [verification] required)
+    verification: Mapped[str] = mapped_column(String(20), default="pending")  # vocabulary.Verification
+    verification_reason: Mapped[str | None] = mapped_column(Text)  # why it was refused
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None]
 
-    owner: Mapped[User] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
     current_version: Mapped[ItemVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True, lazy="joined"
     )
     selected_version: Mapped[ItemVersion | None] = relationship(
         foreign_keys=[selected_version_id], post_update=True
     )
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     recognitions: Mapped[list[Recognition]] = relationship(
         back_populates="item", order_by="Recognition.id", cascade="all, delete-orphan"
     )
@@ -194,6 +201,8 @@ class Attachment(Base):
     size: Mapped[int]
     mime: Mapped[str] = mapped_column(String(120))
     original_filename: Mapped[str] = mapped_column(String(400))
+    # documents (vocabulary.DOCUMENT_PURPOSES): their extracted text, searched with the item's
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -27,6 +27,11 @@ class Kind(StrEnum):
 
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
+# The kinds the portfolio engine (rules/engine.py) decides; the others are records the teacher
+# submits beside the portfolio, decided as lines of the 学时台账 (rules/submitted.py).
+PORTFOLIO_KINDS: tuple[Kind, ...] = (Kind.REFLECTION, Kind.LESSON_DESIGN, Kind.UNIT_DESIGN,
+                                     Kind.PAPER, Kind.LECTURE_NOTES, Kind.RESEARCH_PROJECT)
+LEDGER_KINDS: tuple[Kind, ...] = ()
 KIND_NAMES: dict[str, str] = {
     Kind.REFLECTION: "反思研究成果",
     Kind.LESSON_DESIGN: "教学设计",
@@ -221,6 +226,8 @@ class TrainingMode(StrEnum):
 
 
 TRAINING_MODE_NAMES: dict[str, str] = {TrainingMode.OFFLINE: "线下", TrainingMode.ONLINE: "远程网络"}
+# 公开课 or 示范课 (metadata ``lesson_type`` of a ``public_lesson``).
+LESSON_TYPES: tuple[str, ...] = ("公开课", "示范课")
 
 
 class Verification(StrEnum):
@@ -231,9 +238,22 @@ class Verification(StrEnum):
     REFUSED = "refused"
 
 
+VERIFICATION_NAMES: dict[str, str] = {
+    Verification.PENDING: "待核验", Verification.GRANTED: "已核验", Verification.REFUSED: "核验未通过",
+}
+
 # The sources and kinds whose evidence an admin may have to verify (``[verification]``).
 VERIFIABLE: tuple[str, ...] = (Source.EXTERNAL_TRAINING, Source.PUBLIC_LESSON, Kind.RESEARCH_PROJECT,
                                Kind.PAPER)
+
+# What an attachment (证明材料) of an item is for.  The documents among them (.docx/.doc/.pdf)
+# have their text extracted and searched with the item's.
+ATTACHMENT_PURPOSES: dict[str, str] = {
+    "certificate": "获奖证书/发表证明", "approval": "课题立项批准文件", "conclusion": "课题结题批准文件",
+    "lecture_script": "说课稿", "lesson_reflection": "课后反思", "study_notes": "学习心得",
+    "other": "其他证明材料",
+}
+DOCUMENT_PURPOSES: tuple[str, ...] = ("lecture_script", "lesson_reflection", "study_notes")
 
 # The three documents of a public lesson (第19条(3)「需提交教学设计、说课稿和课后反思」).
 LESSON_DOCUMENTS: dict[str, str] = {
@@ -260,13 +280,16 @@ class Action(StrEnum):
     PREFER = "prefer"
     ADD_RECOGNITION = "add_recognition"
     ADD_ATTACHMENT = "add_attachment"
+    VERIFY = "verify"
+    REFUSE_VERIFICATION = "refuse_verification"
 
 
 ACTION_NAMES: dict[str, str] = {
     Action.UPLOAD: "上传", Action.REPLACE_FILE: "替换文件（新版本）", Action.SELECT: "筛选入册",
     Action.RETURN: "退回", Action.DELETE: "删除", Action.CONFIRM_COUNT: "确认字数",
     Action.PREFER: "设为希望计入", Action.ADD_RECOGNITION: "添加获奖/发表",
-    Action.ADD_ATTACHMENT: "添加证明材料",
+    Action.ADD_ATTACHMENT: "添加证明材料", Action.VERIFY: "核验通过",
+    Action.REFUSE_VERIFICATION: "核验未通过",
 }
 
 

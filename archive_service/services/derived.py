@@ -36,6 +36,8 @@ def rules_stamp(settings: Settings) -> str:
     rules = settings.rules
     return (f"punctuation={rules.count_cjk_punctuation};"
             f"year_start={rules.year_start_month}-{rules.year_start_day};"
+            f"second_term={rules.ledger.terms.second_start_month}-"
+            f"{rules.ledger.terms.second_start_day};"
             f"counting={COUNTING_RULES_VERSION};"
             f"notes_and_textboxes={rules.count_notes_and_textboxes}")
 
@@ -117,10 +119,12 @@ def _extract_stored(store: ObjectStore, version: ItemVersion) -> Extraction:
 
 
 def _reyear(session: Session, settings: Settings) -> set[int]:
+    """The academic year and the 学期 of every item, by the rules' boundaries."""
     touched = set()
     for item in session.scalars(select(Item)):
         year = settings.year_of(item.completion_date)
         if year != item.academic_year:
             item.academic_year = year
             touched.add(item.id)
+        item.term = settings.term_of(item.completion_date)  # not indexed: no outbox entry
     return touched

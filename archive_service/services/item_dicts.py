@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from ..vocabulary import Kind
 from .counting import describe
 from .register import decide, decision_dict, item_decision, selection_state
 from .settings import Settings
-from .shapes import ItemDict, OwnerDict
+from .shapes import ItemDict, OwnerDict, VerificationDict
 
 
 def registers_for(session: Session, settings: Settings, owner_ids: set[int]
@@ -40,6 +40,7 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> Ite
                            school=item.owner.school.name if item.owner.school else None),
         "completion_date": item.completion_date.isoformat(),
         "academic_year": item.academic_year,
+        "term": item.term,
         "char_count": version.char_count,
         "min_chars": length_threshold(item.kind, item.details, rules),
         "count_from_ocr": version.from_ocr,
@@ -55,8 +56,23 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> Ite
         "return_reason": item.return_reason,
         "teacher_preferred": item.teacher_preferred,
         "decision": decision_dict(item_decision(register, item.id, item.academic_year)),
-        "created_at": item.created_at.replace(tzinfo=UTC).isoformat(timespec="seconds"),
+        "verification": verification_dict(item, rules),
+        "created_at": _aware(item.created_at),
     }
+
+
+def _aware(when: datetime) -> str:
+    return when.replace(tzinfo=UTC).isoformat(timespec="seconds")
+
+
+def verification_dict(item: Item, rules: Rules) -> VerificationDict | None:
+    """Where the school's check of the item's evidence stands (None: not asked for)."""
+    if not rules.ledger.needs_verification(item.kind):
+        return None
+    checker = item.verified_by
+    return VerificationDict(status=item.verification, reason=item.verification_reason,
+                            verified_by=checker.name if checker else None,
+                            verified_at=_aware(item.verified_at) if item.verified_at else None)
 
 
 def items_dicts(session: Session, settings: Settings, items: list[Item]) -> list[ItemDict]:

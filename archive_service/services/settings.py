@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..rules import Rules, academic_year, load_rules
+from ..rules import Rules, academic_year, load_rules, term_of
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class Settings:
     def year_of(self, when: date) -> str:
         """The academic-year label of a date, by the school's year start."""
         return academic_year(when, self.rules.year_start_month, self.rules.year_start_day)
+
+    def term_of(self, when: date) -> str:
+        """The 学期 of a date (``"2025-2026-1"``), by the school's term boundaries."""
+        return term_of(when, self.rules)
 
     @property
     def inspectors_may_review(self) -> bool:

@@ -84,6 +84,15 @@ class OwnerDict(TypedDict):
     school: str | None
 
 
+class VerificationDict(TypedDict):
+    """The school's check of an item's evidence (kinds the rules file lists)."""
+
+    status: str  # vocabulary.Verification
+    reason: str | None  # why it was refused (the teacher sees it)
+    verified_by: str | None  # the admin's name
+    verified_at: str | None
+
+
 class ItemDict(CountInfo):
     """One item with its current version and its decision, as the API returns it."""
 
@@ -94,6 +103,7 @@ class ItemDict(CountInfo):
     owner: OwnerDict
     completion_date: str
     academic_year: str
+    term: str  # 学期, e.g. "2025-2026-1"
     char_count: int
     min_chars: int | None
     count_from_ocr: bool
@@ -110,5 +120,6 @@ class ItemDict(CountInfo):
     return_reason: str | None
     teacher_preferred: bool
     decision: DecisionDict | None
+    verification: VerificationDict | None  # None: the rules do not ask for it for this kind
     created_at: str
     notice: NotRequired[str | None]  # upload answers: why the new item did not take the slot

@@ -59,7 +59,7 @@ def insert_item(session: Session, actor: User, prepared: Prepared, key: str,
     item = Item(
         owner_id=actor.id, kind=form.kind, subtype=form.subtype, title=form.title,
         completion_date=prepared.completed, academic_year=settings.year_of(prepared.completed),
-        details=prepared.details,
+        term=settings.term_of(prepared.completed), details=prepared.details,
     )
     session.add(item)
     session.flush()

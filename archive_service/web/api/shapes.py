@@ -58,6 +58,15 @@ class Owner(BaseModel):
     school: str | None
 
 
+class VerificationOut(BaseModel):
+    """学校对证明材料的核验（规则文件 [verification] required 所列类型）。"""
+
+    status: str = Field(json_schema_extra={"enum": [v.value for v in vocabulary.Verification]})
+    reason: str | None = Field(description="未通过核验的理由（教师可见）")
+    verified_by: str | None
+    verified_at: AwareTime | None = Field(json_schema_extra={"format": "date-time"})
+
+
 class ItemOut(BaseModel):
     id: int
     kind: Kind
@@ -66,6 +75,7 @@ class ItemOut(BaseModel):
     owner: Owner
     completion_date: str = Field(json_schema_extra={"format": "date"})
     academic_year: str = Field(pattern=YEAR_PATTERN)
+    term: str = Field(pattern=r"^[0-9]{4}-[0-9]{4}-[12]$", description="学期：学年-1 第一学期，学年-2 第二学期")
     char_count: int
     min_chars: int | None
     count_from_ocr: bool
@@ -90,6 +100,7 @@ class ItemOut(BaseModel):
     return_reason: str | None
     teacher_preferred: bool
     decision: DecisionOut | None
+    verification: VerificationOut | None = Field(description="null：本类型不需核验证明材料")
     created_at: AwareTime = Field(json_schema_extra={"format": "date-time"})
 
 
