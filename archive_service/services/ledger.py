@@ -8,6 +8,8 @@ all to ``rules.decide_school``.  No rule lives here: this module reads rows, and
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, delete, select
@@ -15,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from ..errors import AppError, NotFound
 from ..models import Activity, AttendanceRecord, ExamResult, Item, User
-from ..rules import ActivityFacts, AttendanceFacts, ExamScore, LedgerYear, decide_school
+from ..rules import (
+    ActivityFacts,
+    AttendanceFacts,
+    ExamScore,
+    LedgerYear,
+    TeacherRegister,
+    decide_school,
+)
 from ..vocabulary import ATTENDANCE, ATTENDANCE_NAMES, Kind, Role
 from .register import decide, gc_paused
 from .scope import can_see_school, require_admin
@@ -45,16 +54,26 @@ def _lecture_notes(session: Session, lecturers: dict[int, int]) -> dict[int, int
 
 def activity_facts(session: Session, school_id: int, year: str) -> list[ActivityFacts]:
     """The school's activities of one academic year as the rules' facts."""
+    return _activity_facts(session, [school_id], [year]).get(school_id, [])
+
+
+def _activity_facts(session: Session, school_ids: Collection[int], years: Collection[str]
+                    ) -> dict[int, list[ActivityFacts]]:
+    """school id → its activities of ``years`` as the rules' facts."""
     activities = list(session.scalars(
-        select(Activity).where(Activity.school_id == school_id, Activity.academic_year == year)
+        select(Activity).where(Activity.school_id.in_(school_ids),
+                               Activity.academic_year.in_(years))
         .order_by(Activity.id)))
     notes = _lecture_notes(session, {a.id: a.lecturer_id for a in activities
                                      if a.lecturer_id is not None})
-    return [ActivityFacts(id=a.id, kind=a.kind, title=a.title, date=a.date,
-                          session_hours=a.session_hours, lecturer_id=a.lecturer_id,
-                          lecturer_name=a.lecturer_name, in_school_expert=a.in_school_expert,
-                          lecture_notes_item_id=notes.get(a.id), organizer_id=a.organizer_id)
-            for a in activities]
+    found: dict[int, list[ActivityFacts]] = defaultdict(list)
+    for a in activities:
+        found[a.school_id].append(ActivityFacts(
+            id=a.id, kind=a.kind, title=a.title, date=a.date, session_hours=a.session_hours,
+            lecturer_id=a.lecturer_id, lecturer_name=a.lecturer_name,
+            in_school_expert=a.in_school_expert, lecture_notes_item_id=notes.get(a.id),
+            organizer_id=a.organizer_id))
+    return found
 
 
 def attendance_facts(session: Session, activity_ids: list[int]) -> list[AttendanceFacts]:
@@ -68,11 +87,64 @@ def attendance_facts(session: Session, activity_ids: list[int]) -> list[Attendan
             for a, t, s, n in rows]
 
 
-def exam_scores(session: Session, school_id: int, year: str) -> list[ExamScore]:
+def _attendance_of(session: Session, school_ids: Collection[int], years: Collection[str],
+                   teachers: Select[Any]) -> list[AttendanceFacts]:
+    """The 考勤 of the selected teachers at the schools' activities of ``years``."""
+    activities = select(Activity.id).where(Activity.school_id.in_(school_ids),
+                                           Activity.academic_year.in_(years))
     rows = session.execute(
-        select(ExamResult.teacher_id, ExamResult.score)
-        .where(ExamResult.school_id == school_id, ExamResult.academic_year == year))
-    return [ExamScore(teacher_id=t, score=s) for t, s in rows]
+        select(AttendanceRecord.activity_id, AttendanceRecord.teacher_id, AttendanceRecord.status,
+               AttendanceRecord.notes_handed_in)
+        .where(AttendanceRecord.activity_id.in_(activities),
+               AttendanceRecord.teacher_id.in_(teachers)))
+    return [AttendanceFacts(activity_id=a, teacher_id=t, status=s, notes_handed_in=n)
+            for a, t, s, n in rows]
+
+
+def exam_scores(session: Session, school_id: int, year: str) -> list[ExamScore]:
+    return _exam_scores(session, [school_id], [year]).get(school_id, {}).get(year, [])
+
+
+def _exam_scores(session: Session, school_ids: Collection[int], years: Collection[str]
+                 ) -> dict[int, dict[str, list[ExamScore]]]:
+    """school id → year → every taker's score (the thirds need all takers, whoever is asked)."""
+    rows = session.execute(
+        select(ExamResult.school_id, ExamResult.academic_year, ExamResult.teacher_id,
+               ExamResult.score)
+        .where(ExamResult.school_id.in_(school_ids), ExamResult.academic_year.in_(years)))
+    found: dict[int, dict[str, list[ExamScore]]] = defaultdict(lambda: defaultdict(list))
+    for school_id, year, teacher, score in rows:
+        found[school_id][year].append(ExamScore(teacher_id=teacher, score=score))
+    return found
+
+
+def ledger_years(session: Session, settings: Settings, teachers: Select[Any],
+                 years: Sequence[str], portfolios: Mapping[int, TeacherRegister]
+                 ) -> dict[int, dict[str, LedgerYear]]:
+    """teacher id → year → the teacher's 学时台账, for the teachers ``teachers`` selects (ids).
+
+    Each school's facts go to the rules together: the exam's thirds are taken over all of the
+    school's takers even when only some teachers are asked for.
+    """
+    people = session.execute(select(User.id, User.school_id).where(User.id.in_(teachers))).all()
+    by_school: dict[int | None, list[int]] = defaultdict(list)
+    for user_id, school_id in people:
+        by_school[school_id].append(user_id)
+    schools = [s for s in by_school if s is not None]
+    activities = _activity_facts(session, schools, years)
+    school_of = {a.id: school for school, facts in activities.items() for a in facts}
+    attendance: dict[int, list[AttendanceFacts]] = defaultdict(list)
+    for record in _attendance_of(session, schools, years, teachers):
+        attendance[school_of[record.activity_id]].append(record)
+    exams = _exam_scores(session, schools, years)
+    result: dict[int, dict[str, LedgerYear]] = {}
+    for school_id, ids in by_school.items():
+        key = school_id if school_id is not None else -1
+        result.update(decide_school(
+            ids, settings.rules, activities=activities.get(key, ()),
+            attendance=attendance.get(key, ()), exam_scores=exams.get(key, {}),
+            portfolios=portfolios, years=years))
+    return result
 
 
 def school_ledger(session: Session, settings: Settings, school_id: int,
@@ -80,13 +152,8 @@ def school_ledger(session: Session, settings: Settings, school_id: int,
     """teacher id → that teacher's whole 学时台账 for ``year`` (every teacher of the school)."""
     teachers = school_teachers(school_id)
     with gc_paused:
-        activities = activity_facts(session, school_id, year)
-        attendance = attendance_facts(session, [a.id for a in activities])
         portfolios = decide(session, settings, teachers)
-        ledgers = decide_school(
-            session.scalars(teachers), settings.rules, activities=activities,
-            attendance=attendance, exam_scores={year: exam_scores(session, school_id, year)},
-            portfolios=portfolios, years=[year])
+        ledgers = ledger_years(session, settings, teachers, [year], portfolios)
     return {teacher: years[year] for teacher, years in ledgers.items()}
 
 

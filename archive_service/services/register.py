@@ -19,14 +19,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
-from ..models import Item, ItemVersion, Recognition, School, User
-from ..rules import Decision, ItemFacts, TeacherRegister, cycle_years, decide_teacher
+from ..models import GroupMember, Item, ItemVersion, Recognition, TeachingGroup, User
+from ..rules import Decision, ItemFacts, TeacherRegister, decide_teacher
 from ..rules import Recognition as RecognitionFact
 from ..vocabulary import Code, Role, Selection
 from .accounts import user_match
 from .copies import live_items
 from .settings import Settings
-from .shapes import DecisionDict, Register, RegisterItem, RegisterTeacher
+from .shapes import DecisionDict, RegisterItem
 
 ITEMS = Item.__table__.c
 CURRENT = ItemVersion.__table__.alias("cur")
@@ -200,7 +200,8 @@ def item_decision(register: TeacherRegister | None, item_id: int, own_year: str)
 
 
 def teachers_query(school_id: int | None, teacher: str | int | None, subject: str | None,
-                   scope_school_id: int | None, all_schools: bool) -> Select[Any]:
+                   scope_school_id: int | None, all_schools: bool,
+                   group: str | None = None) -> Select[Any]:
     query = select(User).where(User.role == Role.TEACHER)
     if not all_schools:
         query = query.where(User.school_id == scope_school_id)
@@ -210,48 +211,14 @@ def teachers_query(school_id: int | None, teacher: str | int | None, subject: st
         query = query.where(user_match(teacher))
     if subject:
         query = query.where(User.subject == subject)
+    if group:  # a 教研组 by name (within the schools already selected)
+        query = query.where(User.id.in_(
+            select(GroupMember.user_id).join(TeachingGroup, TeachingGroup.id == GroupMember.group_id)
+            .where(TeachingGroup.name == group, TeachingGroup.school_id == User.school_id)))
     return query
 
 
-def build_register(session: Session, settings: Settings, year: str, teachers: Select[Any]
-                   ) -> Register:
-    """The register for one academic year, in the API's shape."""
-    with gc_paused:
-        facts, rows = load_facts(session, teachers.with_only_columns(User.id))
-        rules = settings.rules
-        registers = {owner: decide_teacher(items, rules) for owner, items in facts.items()}
-        cycle = cycle_years(year, rules)
-        people = session.execute(
-            teachers.with_only_columns(User.id, User.username, User.name, School.name,
-                                       User.staff_no, User.subject)
-            .outerjoin(School, School.id == User.school_id)
-            .order_by(User.school_id, User.name, User.id))
-        out = [_teacher_entry(person, registers.get(person[0]), rows, year, cycle, settings)
-               for person in people]
-    return Register(year=year, target_hours=rules.annual_target_hours,
-                    cycle_target_hours=rules.cycle_target_hours, teachers=out)
-
-
-def _teacher_entry(person: Any, register: TeacherRegister | None, rows: dict[int, ItemRow],
-                   year: str, cycle: tuple[str, ...], settings: Settings) -> RegisterTeacher:
-    user_id, username, name, school, staff_no, subject = person
-    rules = settings.rules
-    result = register.years.get(year) if register else None
-    total = result.total_hours if result else 0.0
-    return RegisterTeacher(
-        id=user_id, username=username, name=name, school=school, staff_no=staff_no,
-        subject=subject, total_hours=total,
-        hours_by_kind=dict(result.hours_by_kind) if result else {},
-        target_hours=rules.annual_target_hours,
-        target_met=total >= rules.annual_target_hours,
-        cycle_hours=register.cycle_hours(year, cycle) if register else 0.0,
-        cycle_target_hours=rules.cycle_target_hours,
-        cycle_years=list(cycle),
-        items=[_register_item(d, rows[d.item_id]) for d in (result.decisions if result else ())],
-    )
-
-
-def _register_item(decision: Decision, row: ItemRow) -> RegisterItem:
+def register_item(decision: Decision, row: ItemRow) -> RegisterItem:
     return RegisterItem(
         id=decision.item_id, kind=row.kind, title=row.title, academic_year=row.academic_year,
         char_count=row.char_count,

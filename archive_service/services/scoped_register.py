@@ -10,7 +10,8 @@ from ..errors import AppError, Forbidden
 from ..models import User
 from ..vocabulary import Role
 from .accounts import find_school
-from .register import build_register, current_year, teachers_query
+from .ledger_register import build_register
+from .register import current_year, teachers_query
 from .scope import all_schools
 from .settings import Settings
 from .shapes import Register
@@ -22,6 +23,7 @@ class RegisterRequest:
     school: str | int = ""  # a name, or an id (int)
     teacher: str | int = ""  # a username, or an id (int)
     subject: str = ""
+    group: str = ""  # a 教研组 by name
 
 
 def check_year(year: str) -> str:
@@ -48,5 +50,6 @@ def register_for(session: Session, settings: Settings, actor: User, req: Registe
     if actor.role == Role.TEACHER:
         teacher = actor.id
     query = teachers_query(school_id, teacher or None, req.subject or None,
-                           actor.school_id, all_schools(actor) and actor.role != Role.TEACHER)
+                           actor.school_id, all_schools(actor) and actor.role != Role.TEACHER,
+                           req.group or None)
     return build_register(session, settings, year, query)

@@ -34,23 +34,88 @@ class RegisterItem(TypedDict):
     decision: DecisionDict | None
 
 
+class LineDecision(TypedDict):
+    """The rules' decision on one ledger line that is not a portfolio item (``rules.LedgerLine``)."""
+
+    code: str  # vocabulary.Code
+    hours: float
+    reason: str
+    rule: str
+    numbers: dict[str, Any]
+
+
+class ActivityLine(TypedDict):
+    """A training session or teaching-research activity in one teacher's ledger."""
+
+    activity_id: int
+    kind: str  # vocabulary.ACTIVITY_KINDS
+    title: str
+    date: str
+    term: str  # e.g. "2025-2026-1"
+    role: str  # vocabulary.ActivityRole
+    attendance: str | None  # vocabulary.Attendance (participants)
+    decision: LineDecision
+
+
+class RecordLine(TypedDict):
+    """A record the teacher submitted beside the portfolio (external training, public lesson)."""
+
+    item_id: int
+    kind: str  # vocabulary.Source
+    title: str
+    date: str
+    term: str
+    decision: LineDecision
+
+
+class ExamEntry(TypedDict):
+    score: float
+    decision: LineDecision
+
+
+class AssessmentDict(TypedDict):
+    result: str  # vocabulary.Result: 合格 / 不合格
+    reasons: list[str]
+
+
+class MissingEntry(TypedDict):
+    """Something still missing before a line counts (what the teacher can still do)."""
+
+    source: str  # vocabulary.Source
+    ref_id: int
+    title: str
+    code: str  # vocabulary.Code
+    reason: str
+    would_earn: float
+
+
 class RegisterTeacher(TypedDict):
-    """One teacher's hours in one academic year and in its five-year cycle."""
+    """One teacher's whole 学时台账 in one academic year and the five-year cycle's total."""
 
     id: int
     username: str
     name: str
     school: str | None
+    group: str | None  # 教研组
     staff_no: str
     subject: str
-    total_hours: float
-    hours_by_kind: dict[str, float]
+    total_hours: float  # every source
+    hours_by_kind: dict[str, float]  # portfolio items only, by kind
+    hours_by_source: dict[str, float]  # vocabulary.Source → counted hours
     target_hours: float
     target_met: bool
     cycle_hours: float
     cycle_target_hours: float
     cycle_years: list[str]
     items: list[RegisterItem]
+    activities: list[ActivityLine]
+    records: list[RecordLine]
+    exam: ExamEntry | None
+    unexcused_absences: int
+    attendance_counts: dict[str, int]  # vocabulary.Attendance → count over the year
+    attendance_by_term: dict[str, dict[str, int]]  # term → status → count
+    assessment: AssessmentDict
+    missing: list[MissingEntry]
 
 
 class Register(TypedDict):

@@ -41,7 +41,7 @@ FIELD_NAMES = {
     "school_id": "学校编号", "staff_no": "工号", "subject": "学科", "selected": "是否入选",
     "reason": "理由", "char_count": "字数", "teacher": "教师用户名", "teacher_id": "教师编号",
     "year": "学年", "kind": "成果类型", "page": "页码", "per_page": "每页条数", "q": "检索词",
-    "decision": "认定结果",
+    "decision": "认定结果", "group": "教研组",
 }
 
 
@@ -144,6 +144,7 @@ class RegisterQuery(Query):
     teacher: text(80, 1) | None = None  # type: ignore[valid-type]
     teacher_id: Id | None = None
     subject: text(40) = ""  # type: ignore[valid-type]
+    group: text(100) = ""  # type: ignore[valid-type]  # 教研组 name
 
 
 class CollectionQuery(Query):

@@ -21,7 +21,7 @@ def _request() -> RegisterRequest:
     args = parse_query(RegisterQuery)
     return RegisterRequest(year=args.year, school=school_ref(args.school, args.school_id),
                            teacher=teacher_ref(args.teacher, args.teacher_id),
-                           subject=args.subject)
+                           subject=args.subject, group=args.group)
 
 
 @bp.get("/register")
@@ -38,7 +38,7 @@ def _years(req: RegisterRequest) -> list[Register]:
         item_years(db.session, actor()) or [""]
     return [register_for(db.session, archive.settings, actor(),
                          RegisterRequest(year=y, school=req.school, teacher=req.teacher,
-                                         subject=req.subject)) for y in years]
+                                         subject=req.subject, group=req.group)) for y in years]
 
 
 @bp.get("/register.xlsx")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, Field
 
@@ -198,11 +198,122 @@ class DeletedItemOut(BaseModel):
     restorable_until: str = Field(json_schema_extra={"format": "date-time"})
 
 
+if TYPE_CHECKING:
+    Source = str
+    ActivityKind = str
+    ActivityRole = str
+    Attendance = str
+    Result = str
+else:
+    Source = Literal[tuple(s.value for s in vocabulary.SOURCES)]
+    ActivityKind = Literal[tuple(s.value for s in vocabulary.ACTIVITY_KINDS)]
+    ActivityRole = Literal[tuple(r.value for r in vocabulary.ActivityRole)]
+    Attendance = Literal[tuple(a.value for a in vocabulary.ATTENDANCE)]
+    Result = Literal[tuple(r.value for r in vocabulary.Result)]
+DAY = Field(json_schema_extra={"format": "date"})
+TERM = Field(pattern=r"^[0-9]{4}-[0-9]{4}-[12]$", description="学期，如 2025-2026-1（第一学期）")
+
+
+class RegisterItemOut(BaseModel):
+    id: int
+    kind: Kind
+    title: str
+    academic_year: str = Field(pattern=YEAR_PATTERN)
+    char_count: int
+    selection: Selection
+    teacher_preferred: bool
+    decision: DecisionOut | None
+
+
+class LineDecisionOut(BaseModel):
+    """The rules' decision on a ledger line: code, hours and the Chinese reason."""
+
+    code: Decision
+    hours: float
+    reason: str
+    rule: str
+    numbers: dict[str, Any]
+
+
+class ActivityLineOut(BaseModel):
+    activity_id: int
+    kind: ActivityKind
+    title: str
+    date: str = DAY
+    term: str = TERM
+    role: ActivityRole
+    attendance: Attendance | None = Field(description="考勤（参加者）；主讲人、组织者为 null")
+    decision: LineDecisionOut
+
+
+class RecordLineOut(BaseModel):
+    """集中培训、公开课等教师提交的记录。"""
+
+    item_id: int
+    kind: Source
+    title: str
+    date: str = DAY
+    term: str = TERM
+    decision: LineDecisionOut
+
+
+class ExamOut(BaseModel):
+    score: float
+    decision: LineDecisionOut
+
+
+class AssessmentOut(BaseModel):
+    result: Result = Field(description="合格：学时达到年度目标且旷工未达上限；否则不合格")
+    reasons: list[str] = Field(description="不合格的每一条理由")
+
+
+class MissingOut(BaseModel):
+    """尚未计入、补齐后可以计入的一行。"""
+
+    source: Source
+    ref_id: int
+    title: str
+    code: Decision
+    reason: str
+    would_earn: float
+
+
+class RegisterTeacherOut(BaseModel):
+    """一位教师本学年的学时台账（各来源）。"""
+
+    id: int
+    username: str
+    name: str
+    school: str | None
+    group: str | None
+    staff_no: str
+    subject: str
+    total_hours: float = Field(description="各来源合计学时")
+    hours_by_kind: dict[str, float] = Field(description="研修成果按类型的学时")
+    hours_by_source: dict[str, float] = Field(description="按来源的学时（portfolio、training、…）")
+    target_hours: float
+    target_met: bool
+    cycle_hours: float
+    cycle_target_hours: float
+    cycle_years: list[str]
+    items: list[RegisterItemOut]
+    activities: list[ActivityLineOut]
+    records: list[RecordLineOut]
+    exam: ExamOut | None
+    unexcused_absences: int = Field(description="本学年旷工次数")
+    attendance_counts: dict[str, int]
+    attendance_by_term: dict[str, dict[str, int]]
+    assessment: AssessmentOut
+    missing: list[MissingOut]
+
+
 class RegisterOut(BaseModel):
-    """学时登记: per teacher, hours by kind and every item's decision."""
+    """学时登记（学时台账）: per teacher, every source's lines, hours and the year's outcome."""
 
     year: str = Field(pattern=YEAR_PATTERN)
-    teachers: list[dict[str, Any]]
+    target_hours: float
+    cycle_target_hours: float
+    teachers: list[RegisterTeacherOut]
 
 
 def page_of(model: type[BaseModel]) -> type[BaseModel]:

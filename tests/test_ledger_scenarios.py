@@ -1,0 +1,215 @@
+"""Held-out-style ledger scenarios, checked through ``GET /api/v1/register``.
+
+One school, five teachers, one academic year (2025—2026) and every source the service records:
+school training sessions with attendance, a teaching-research activity, lecture notes, the
+knowledge exam and portfolio items.  Every expected number is computed by hand from the seeds'
+sentences quoted next to it (no call into the rules to compute an expectation).
+
+The school's rules file sets the annual target to 24 h, as seed 000 does
+(「规定每学年每位教师参加校本培训时间不得少于24学时」).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive_service.db import db
+from archive_service.extensions import archive
+from archive_service.models import GroupMember, TeachingGroup, User
+from archive_service.services.activities import create_activity, put_exam_scores
+from archive_service.services.ledger import replace_attendance
+from tests.helpers import Api, World, corpus, make_app
+
+YEAR = "2025-2026"
+SCHOOL = "白湾子镇中心学校"
+REFLECTION = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")  # 1,013 字
+LONG_REFLECTION = corpus("zh_docx_08_jiaogai_anli.docx")  # 3,315 字
+NOTES_A = corpus("zh_pdf_12_python_mianxiangduixiang_jiangyi.pdf")
+NOTES_B = corpus("zh_pdf_03_freecad_jiaoxue_yanjiu.pdf")
+TEACHERS = {"zhang": "张老师", "li": "李老师", "wang": "王老师", "zhao": "赵老师", "qian": "钱老师"}
+
+
+def _seed(app: Flask, fn: Callable[[Session, User], Any]) -> Any:
+    """Record ledger rows through the services as the admin (the activities API is not yet
+    on main; the register under test is read through the API)."""
+    with app.app_context(), db.transaction() as session:
+        admin = session.scalars(select(User).where(User.username == "admin")).one()
+        return fn(session, admin)
+
+
+def _activity(app: Flask, **body: Any) -> int:
+    body = {"school": SCHOOL, **body}
+    return _seed(app, lambda s, admin: create_activity(s, archive.settings, admin, body).id)
+
+
+def _attendance(app: Flask, activity_id: int, **statuses: str) -> None:
+    records = [{"teacher": t, "status": s} for t, s in statuses.items()]
+    _seed(app, lambda s, admin: replace_attendance(s, admin, activity_id, records))
+
+
+def _upload(api: Api, path: Path, **kw: Any) -> dict[str, Any]:
+    res = api.upload(path, **kw)
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()
+
+
+def _select(world: World, item_id: int) -> None:
+    res = world.admin.post(f"/api/v1/items/{item_id}/selection", {"selected": True})
+    assert res.status_code == 200, res.get_json()
+
+
+def _register(api: Api, **query: str) -> dict[str, Any]:
+    res = api.get("/api/v1/register", query_string={"year": YEAR, **query})
+    assert res.status_code == 200, res.get_json()
+    return res.get_json()
+
+
+@pytest.fixture()
+def school(tmp_path: Path, s3_server: Any) -> tuple[World, dict[str, Api], dict[str, int]]:
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[targets]\nannual_hours = 24\n", encoding="utf-8")
+    world = World(make_app(tmp_path, s3_server, RULES_FILE=str(rules)))
+    apis = {u: world.user(u, school=SCHOOL, name=n, subject="语文" if u in ("li", "wang") else "数学")
+            for u, n in TEACHERS.items()}
+    app = world.app
+    a1 = _activity(app, kind="training", title="新课标专题讲座", date="2025-10-09", hours=1.5,
+                   lecturer="zhang", in_school_expert=True)
+    a2 = _activity(app, kind="training", title="县教研室专家讲座", date="2025-11-05", hours=2,
+                   lecturer_name="县教研室专家")
+    r1 = _activity(app, kind="research_activity", title="语文组集体备课", date="2025-12-01",
+                   organizer="wang")
+    a4 = _activity(app, kind="training", title="校本课程开发", date="2025-12-15", hours=2.5,
+                   lecturer="wang", in_school_expert=True)
+    a3 = _activity(app, kind="training", title="信息技术与课堂融合", date="2026-03-10", hours=3,
+                   lecturer="li")
+    _attendance(app, a1, li="present", wang="late", zhao="official_leave", qian="absent")
+    _attendance(app, a2, li="early_leave", wang="present", zhao="sick_leave", qian="absent")
+    _attendance(app, r1, li="present", qian="present")
+    _attendance(app, a4, li="present", zhang="present", zhao="official_leave")
+    _attendance(app, a3, wang="present", zhao="personal_leave", qian="absent")
+    _seed(app, lambda s, admin: put_exam_scores(s, admin, YEAR, SCHOOL, [
+        {"teacher": "zhang", "score": 90}, {"teacher": "li", "score": 85},
+        {"teacher": "wang", "score": 85}, {"teacher": "zhao", "score": 70},
+        {"teacher": "qian", "score": 60}]))
+    # 讲稿 naming their sessions: 张 for a1, 王 for a4; 李 has not handed in a3's
+    _upload(apis["zhang"], NOTES_A, kind="lecture_notes", title="新课标讲稿",
+            completion_date="2025-10-09", metadata={"activity_id": a1})
+    _upload(apis["wang"], NOTES_B, kind="lecture_notes", title="校本课程开发讲稿",
+            completion_date="2025-12-15", metadata={"activity_id": a4})
+    for user, path in (("li", REFLECTION), ("wang", LONG_REFLECTION)):
+        _select(world, _upload(apis[user], path, title=f"{TEACHERS[user]}的教学反思",
+                               completion_date="2025-11-20")["id"])
+    return world, apis, {"a1": a1, "a2": a2, "a3": a3, "a4": a4, "r1": r1}
+
+
+def _by_user(register: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {t["username"]: t for t in register["teachers"]}
+
+
+def _hours(teacher: dict[str, Any]) -> dict[int, tuple[str, str, float]]:
+    return {a["activity_id"]: (a["role"], a["decision"]["code"], a["decision"]["hours"])
+            for a in teacher["activities"]}
+
+
+def test_every_source_hand_computed(school: tuple[World, dict[str, Api], dict[str, int]]) -> None:
+    world, apis, act = school
+    reg = _register(world.admin, school=SCHOOL)
+    assert reg["target_hours"] == 24
+    t = _by_user(reg)
+
+    # 001 §19(1)「按1小时计1学时，若校内专家主讲，主讲人与参培者按4:1计学时」「主讲人交讲稿」:
+    # 王 lectures a4 (2.5 h, in-school expert, 讲稿 handed in) → 2.5 × 4 = 10 h.
+    # 000 第7篇「迟到：…记迟到一次」: late still earns the session (a1 1.5 h);
+    # 001 §19(3)「组织者和参加者每次均计1学时」: 王 organises r1 → 1 h.
+    wang = t["wang"]
+    assert _hours(wang) == {act["a1"]: ("participant", "counted", 1.5),
+                            act["a2"]: ("participant", "counted", 2.0),
+                            act["r1"]: ("organizer", "counted", 1.0),
+                            act["a4"]: ("lecturer", "counted", 10.0),
+                            act["a3"]: ("participant", "counted", 3.0)}
+    # 001 §19(4)D「前三分之一记3学时…」: 5 takers, 1 scored higher than 王's 85 → top third, 3 h
+    # (李 also 85: equal scores share the band).
+    assert wang["exam"]["score"] == 85 and wang["exam"]["decision"]["hours"] == 3
+    assert wang["hours_by_source"] == {"portfolio": 4, "training": 16.5, "research_activity": 1,
+                                       "external_training": 0, "public_lesson": 0, "exam": 3}
+    assert wang["total_hours"] == 24.5 and wang["target_met"] is True
+    assert wang["assessment"] == {"result": "合格", "reasons": []}
+    assert wang["attendance_counts"]["late"] == 1 and wang["attendance_counts"]["present"] == 2
+    assert wang["attendance_by_term"]["2025-2026-1"]["late"] == 1
+    assert wang["attendance_by_term"]["2025-2026-2"]["present"] == 1
+    assert wang["cycle_hours"] == 24.5 and wang["cycle_target_hours"] == 200
+
+    # 张: lecturer of a1 (1.5 h × 4 = 6 h, 讲稿 handed in), present at a4 (2.5 h), exam top (3 h).
+    # The 讲稿 item itself earns nothing: the hours come from the activity, never twice.
+    zhang = t["zhang"]
+    assert _hours(zhang) == {act["a1"]: ("lecturer", "counted", 6.0),
+                             act["a4"]: ("participant", "counted", 2.5)}
+    assert [i["decision"]["hours"] for i in zhang["items"]] == [0]
+    assert zhang["total_hours"] == 11.5
+    assert zhang["assessment"] == {"result": "不合格", "reasons": ["学时 11.5 / 24，差 12.5 学时"]}
+
+    # 李: 1.5 (a1) + 2 (a2, 早退 still earns) + 1 (r1) + 2.5 (a4) + exam 3 + reflection 4 = 14;
+    # a3's lecture is missing_evidence until the 讲稿 names it (would earn 3 h).
+    li = t["li"]
+    assert _hours(li)[act["a3"]] == ("lecturer", "missing_evidence", 0)
+    assert li["total_hours"] == 14
+    assert li["attendance_counts"]["early_leave"] == 1
+    missing = [(m["source"], m["ref_id"], m["code"], m["would_earn"]) for m in li["missing"]]
+    assert missing == [("training", act["a3"], "missing_evidence", 3.0)]
+    assert li["assessment"]["reasons"] == ["学时 14 / 24，差 10 学时"]
+
+    # 赵: every session on leave —「公假不记入奖惩范围」: 0 h, no 旷工; exam 70: 3 scored higher,
+    # 3 < 2×5/3 → middle third, 2 h.
+    zhao = t["zhao"]
+    assert {a["decision"]["code"] for a in zhao["activities"]} == {"on_leave"}
+    assert zhao["unexcused_absences"] == 0
+    assert (zhao["attendance_counts"]["official_leave"], zhao["attendance_counts"]["sick_leave"],
+            zhao["attendance_counts"]["personal_leave"]) == (2, 1, 1)
+    assert zhao["exam"]["decision"]["hours"] == 2 and zhao["total_hours"] == 2
+
+    # 钱: three 旷工 —「缺席一次记旷工一次，无故旷工三次者视为不合格」; r1 1 h + exam bottom third 1 h.
+    qian = t["qian"]
+    assert qian["unexcused_absences"] == 3
+    assert [a["decision"]["code"] for a in qian["activities"]].count("absent") == 3
+    assert qian["total_hours"] == 2
+    assert qian["assessment"] == {"result": "不合格", "reasons": [
+        "本学年旷工 3 次（达到 3 次即为不合格）", "学时 2 / 24，差 22 学时"]}
+    assert qian["attendance_by_term"]["2025-2026-1"]["absent"] == 2
+    assert qian["attendance_by_term"]["2025-2026-2"]["absent"] == 1
+
+
+def test_scope_and_filters(school: tuple[World, dict[str, Api], dict[str, int]]) -> None:
+    world, apis, _ = school
+    mine = _register(apis["qian"])  # a teacher sees only their own ledger, whatever they ask
+    assert [t["username"] for t in mine["teachers"]] == ["qian"]
+    assert [t["username"] for t in _register(apis["qian"], teacher="wang")["teachers"]] == ["qian"]
+    # the exam's thirds are over all of the school's takers even for one teacher's view
+    assert mine["teachers"][0]["exam"]["decision"]["hours"] == 1
+
+    def add_group(session: Session, _admin: User) -> None:
+        school_id = session.scalars(select(User.school_id).where(User.username == "li")).one()
+        group = TeachingGroup(school_id=school_id, name="语文组")
+        session.add(group)
+        session.flush()
+        for username in ("li", "wang"):
+            user_id = session.scalars(select(User.id).where(User.username == username)).one()
+            session.add(GroupMember(user_id=user_id, group_id=group.id))
+
+    _seed(world.app, add_group)
+    grouped = _register(world.admin, group="语文组")
+    assert sorted(t["username"] for t in grouped["teachers"]) == ["li", "wang"]
+    assert {t["group"] for t in grouped["teachers"]} == {"语文组"}
+    by_subject = _register(world.admin, subject="数学")
+    assert sorted(t["username"] for t in by_subject["teachers"]) == ["qian", "zhang", "zhao"]
+
+    other = world.user("admin2", role="admin", school="第二中学")
+    res = other.get("/api/v1/register", query_string={"year": YEAR, "school": SCHOOL})
+    assert res.status_code == 403
+    assert _register(other)["teachers"] == []  # nobody of the other school leaks in
