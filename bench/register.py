@@ -44,6 +44,7 @@ from archive_service.models import Base, Item, ItemVersion, Recognition, School,
 from archive_service.rules import decide_teacher, load_rules, minhash
 from archive_service.services import register as reg
 from archive_service.services.copies import live_items
+from archive_service.services.ledger_register import build_register
 from archive_service.services.settings import Settings
 
 YEAR = "2025-2026"
@@ -267,7 +268,7 @@ def engine_only(facts: dict[int, Any], settings: Settings) -> Callable[[], Any]:
 
 
 def full_register(session: Session, settings: Settings) -> dict[str, Any]:
-    return reg.build_register(session, settings, YEAR, teachers())
+    return build_register(session, settings, YEAR, teachers())
 
 
 # --------------------------------------------------------------------------- running
