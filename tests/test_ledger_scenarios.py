@@ -11,6 +11,7 @@ The school's rules file sets the annual target to 24 h, as seed 000 does
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from archive_service.extensions import archive
 from archive_service.models import GroupMember, TeachingGroup, User
 from archive_service.services.activities import create_activity, put_exam_scores
 from archive_service.services.ledger import replace_attendance
-from tests.helpers import Api, World, corpus, make_app
+from tests.helpers import Api, World, corpus, make_app, page_login
 
 YEAR = "2025-2026"
 SCHOOL = "白湾子镇中心学校"
@@ -213,3 +214,46 @@ def test_scope_and_filters(school: tuple[World, dict[str, Api], dict[str, int]])
     res = other.get("/api/v1/register", query_string={"year": YEAR, "school": SCHOOL})
     assert res.status_code == 403
     assert _register(other)["teachers"] == []  # nobody of the other school leaks in
+
+
+def _text(html: str) -> str:
+    """The page's text without tags (what a reader sees, roughly)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_my_hours_page_shows_every_source(
+        school: tuple[World, dict[str, Api], dict[str, int]]) -> None:
+    world, _, _ = school
+    client = page_login(world.app, "qian")
+    html = client.get(f"/my/hours?year={YEAR}").get_data(as_text=True)
+    assert "<script>" not in html and "style=" not in html  # CSP: no inline script or style
+    page = _text(html)
+    assert "本学年考核： 不合格" in page
+    assert "本学年旷工 3 次（达到 3 次即为不合格）" in page and "学时 2 / 24，差 22 学时" in page
+    assert "距年度目标还差 22 学时" in page
+    for title in ("新课标专题讲座", "县教研室专家讲座", "信息技术与课堂融合", "语文组集体备课"):
+        assert title in page
+    assert "取消本次应得 1.5 学时，记旷工一次" in page  # the reason of the a1 absence
+    assert "旷工 3 次" in page
+    assert "教师专业知识考试" in page and "60 分" in page
+    # 考勤 per term and for the year: 2 + 1 absences, one presence
+    assert "2025—2026学年第一学期" in page and "2025—2026学年第二学期" in page
+
+    li = _text(page_login(world.app, "li").get(f"/my/hours?year={YEAR}").get_data(as_text=True))
+    assert "主讲：尚未上交专题讲稿" in li and "补齐后可计 3 学时" in li
+    wang = _text(page_login(world.app, "wang").get(f"/my/hours?year={YEAR}").get_data(as_text=True))
+    assert "本学年考核： 合格" in wang and "24.5 / 24 学时" in wang
+    assert "校内专家主讲按 4:1 计 10 学时" in wang
+
+
+def test_school_register_page_by_group_and_subject(
+        school: tuple[World, dict[str, Api], dict[str, int]]) -> None:
+    world, _, _ = school
+    admin = page_login(world.app, "admin", world.app.config["ADMIN_PASSWORD"])
+    page = _text(admin.get(f"/admin/register?year={YEAR}").get_data(as_text=True))
+    assert "合格 1 位，不合格 4 位" in page
+    for name in TEACHERS.values():
+        assert name in page
+    page = _text(admin.get(f"/admin/register?year={YEAR}&subject=语文").get_data(as_text=True))
+    assert "李老师" in page and "王老师" in page and "钱老师" not in page
+    assert "校本培训活动" in page and "16.5" in page  # 王's training hours in their column

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..models import GroupMember, School, TeachingGroup, User
@@ -18,6 +18,7 @@ from ..rules import LedgerLine, LedgerYear, TeacherRegister, cycle_years, decide
 from ..vocabulary import ACTIVITY_KINDS, Code, Source
 from .ledger import ledger_years
 from .register import ItemRow, gc_paused, load_facts, register_item
+from .scope import all_schools
 from .settings import Settings
 from .shapes import (
     ActivityLine,
@@ -122,3 +123,11 @@ def _teacher_entry(person: Any, register: TeacherRegister | None,
                                   reasons=list(ledger.assessment.reasons)),
         missing=_missing(ledger, register, rows, year),
     )
+
+
+def group_names(session: Session, actor: User) -> list[str]:
+    """The 教研组 names offered as a register filter: the actor's school's, or every school's."""
+    query = select(TeachingGroup.name).distinct().order_by(TeachingGroup.name)
+    if not all_schools(actor):
+        query = query.where(TeachingGroup.school_id == actor.school_id)
+    return list(session.scalars(query))

@@ -13,6 +13,7 @@ from ..services import trash
 from ..services.accounts import school_choices, teacher_subjects
 from ..services.item_dicts import items_dicts
 from ..services.item_lists import review_queue
+from ..services.ledger_register import group_names
 from ..services.register import current_year
 from ..services.scoped_register import RegisterRequest, register_for
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
@@ -41,7 +42,8 @@ def review() -> Any:
 def _register_request() -> RegisterRequest:
     return RegisterRequest(year=_year(), school=request.args.get("school", ""),
                            teacher=request.args.get("teacher", ""),
-                           subject=request.args.get("subject", ""))
+                           subject=request.args.get("subject", ""),
+                           group=request.args.get("group", ""))
 
 
 @bp.get("/register")
@@ -51,7 +53,8 @@ def register() -> Any:
     data = register_for(db.session, archive.settings, me(), req)
     return render_template("admin/register.html", register=data, req=req,
                            subjects=teacher_subjects(db.session),
-                           schools=school_choices(db.session, me()), kinds=KIND_NAMES,
+                           schools=school_choices(db.session, me()),
+                           groups=group_names(db.session, me()), kinds=KIND_NAMES,
                            decisions=DECISION_NAMES)
 
 

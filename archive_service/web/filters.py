@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from .. import vocabulary
+from ..rules import term_zh
 
 NUMBER_LABELS = {
     "char_count": "字数", "threshold": "字数要求", "hours": "学时", "limit": "每学年限额",
@@ -49,5 +50,6 @@ def register_vocabulary(app: Flask) -> None:
         app.jinja_env.globals[name] = getattr(vocabulary, name)
     for name in ("KIND_NAMES", "LEVEL_NAMES", "PROJECT_LEVELS", "PROJECT_ROLE_NAMES", "ROLE_NAMES",
                  "DECISION_NAMES", "DECISION_BADGES", "SELECTION_NAMES", "GRADE_NAMES", "RECOGNITION_TYPE_NAMES",
-                 "ACTION_NAMES"):
+                 "ACTION_NAMES", "SOURCE_NAMES", "ATTENDANCE_NAMES", "ACTIVITY_ROLE_NAMES"):
         app.jinja_env.globals[name.lower()] = getattr(vocabulary, name)
+    app.jinja_env.globals["term_names"] = term_zh
