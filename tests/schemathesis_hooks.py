@@ -22,5 +22,5 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             or not isinstance(case.body, dict) or not DOCUMENT.is_file()):
         return
     if next(_uploads) % 2 == 0:
-        case.body = {**case.body, "file": DOCUMENT.read_bytes(), "kind": "reflection",
-                     "title": "模糊测试上传", "completion_date": "2025-10-08"}
+        case.body = {"file": DOCUMENT.read_bytes(), "kind": "reflection",  # the declared form,
+                     "title": "模糊测试上传", "completion_date": "2025-10-08"}  # nothing generated

@@ -37,22 +37,24 @@ def test_wrong_type_empty_and_missing_file(app: Flask, world: World) -> None:
     assert_error(teacher.upload(data=b"", filename="empty.pdf"), 400, "empty_file")
     res = teacher.post("/api/v1/items", data={"kind": "reflection", "title": "x",
                                               "completion_date": "2025-10-01"})
-    assert_error(res, 400, "no_file")
+    assert "「文件」（file）" in assert_error(res, 422, "invalid_input")
     assert_nothing_stored(app)
 
 
 def test_invalid_fields_are_checked_before_the_file(app: Flask, world: World) -> None:
     teacher = world.user("t1")
     path = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
-    assert "成果类型" in assert_error(teacher.upload(path, kind="poem"), 400, "invalid_kind")
-    assert_error(teacher.upload(path, completion_date="2025/10/08"), 400, "invalid_metadata")
-    assert_error(teacher.upload(path, title="  "), 400, "invalid_title")
+    assert "成果类型" in assert_error(teacher.upload(path, kind="poem"), 422, "invalid_input")
+    assert "完成日期" in assert_error(teacher.upload(path, completion_date="2025/10/08"), 422,
+                                  "invalid_input")
+    assert "标题" in assert_error(teacher.upload(path, title="  "), 422, "invalid_input")
     assert_error(teacher.upload(path, kind="unit_design", metadata={"lesson_count": "三"}), 400,
            "invalid_metadata")
     assert_error(teacher.upload(path, kind="paper", metadata={"recognitions": [
         {"type": "award", "level": "county", "grade": 5, "date": "2025-12-01"}]}), 400,
         "invalid_metadata")
-    assert_error(teacher.upload(path, metadata="{not json"), 400, "invalid_metadata")
+    assert "补充信息" in assert_error(teacher.upload(path, metadata="{not json"), 422,
+                                  "invalid_input")
     assert_nothing_stored(app)
 
 

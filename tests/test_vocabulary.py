@@ -108,5 +108,6 @@ def test_preference_follows_a_schools_own_limit_groups(tmp_path, s3_server) -> N
 def test_openapi_lists_the_vocabularys_kinds(world: World) -> None:
     doc = world.client.get("/api/v1/openapi.json").get_json()
     upload = doc["paths"]["/api/v1/items"]["post"]["requestBody"]["content"]
-    kinds = upload["multipart/form-data"]["schema"]["properties"]["kind"]["enum"]
+    form = upload["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]
+    kinds = doc["components"]["schemas"][form]["properties"]["kind"]["enum"]
     assert kinds == list(KINDS)

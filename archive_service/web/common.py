@@ -27,7 +27,13 @@ def staged_upload(field: str = "file", required: bool = True) -> StagedFile | No
         if required:
             raise AppError("no_file", "请选择要上传的文件（表单字段 file）。")
         return None
-    staged = stage(file.stream, file.filename, archive.settings.max_upload_bytes,
+    return stage_file(file)
+
+
+def stage_file(file: FileStorage) -> StagedFile:
+    """Stage an uploaded file part in the instance's staging folder (removed at the end of the
+    request if nothing took it)."""
+    staged = stage(file.stream, file.filename or "", archive.settings.max_upload_bytes,
                    staging_dir(Path(current_app.instance_path)))
     g.setdefault("staged_files", []).append(staged)
     return staged

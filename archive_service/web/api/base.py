@@ -57,11 +57,3 @@ def whole_list(rows: list[Any]) -> dict[str, Any]:
     """A complete list in the one list shape every endpoint uses."""
     return {"items": rows, "total": len(rows), "page": 1, "per_page": max(len(rows), 1)}
 
-
-def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if data is None and request.form:
-        data = request.form.to_dict()
-    if not isinstance(data, dict):
-        raise AppError("bad_request", "请求体应为 JSON 对象。")
-    return data

@@ -41,7 +41,10 @@ FIELD_NAMES = {
     "school_id": "学校编号", "staff_no": "工号", "subject": "学科", "selected": "是否入选",
     "reason": "理由", "char_count": "字数", "teacher": "教师用户名", "teacher_id": "教师编号",
     "year": "学年", "kind": "成果类型", "page": "页码", "per_page": "每页条数", "q": "检索词",
-    "decision": "认定结果", "group": "教研组",
+    "decision": "认定结果", "group": "教研组", "file": "文件", "title": "标题",
+    "completion_date": "完成日期", "subtype": "细类", "metadata": "补充信息",
+    "prefer": "希望计入本篇", "type": "获奖或发表", "level": "级别", "grade": "获奖等次",
+    "date": "获奖或发表日期", "evidence": "证书或证明文件", "purpose": "材料用途",
 }
 
 
@@ -182,6 +185,11 @@ class InvalidInput(AppError):
         return data
 
 
+def _choices(expected: Any) -> str:
+    """pydantic's "'a', 'b' or 'c'" as 「a、b、c」."""
+    return "、".join(re.findall(r"'([^']*)'", str(expected))) or str(expected)
+
+
 def _problem(error: Any) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     return {
@@ -194,7 +202,7 @@ def _problem(error: Any) -> str:
         else f"至少需要 {ctx.get('min_length')} 个字符",
         "string_too_long": f"最多 {ctx.get('max_length')} 个字符",
         "string_pattern_mismatch": "格式不正确（学年应写作 2025-2026）",
-        "literal_error": f"取值无效，可选：{ctx.get('expected', '')}",
+        "literal_error": f"取值无效，可选：{_choices(ctx.get('expected', ''))}",
         "value_error": str(error.get("msg", "")).removeprefix("Value error, ") or "取值无效",
     }.get(kind, "取值无效")
 

@@ -17,10 +17,10 @@ from ...services.scope import visible_item
 from ...services.search import SearchRequest, search
 from ...services.shapes import ItemDict
 from ...vocabulary import Code
-from ..common import staged_upload
+from ..common import stage_file
 from ..downloads import file_response
 from ..filters import iso_utc
-from .base import actor, bp, json_body, token_required, whole_list
+from .base import actor, bp, token_required, whole_list
 from .contract import (
     ConfirmCountBody,
     ItemsQuery,
@@ -31,11 +31,16 @@ from .contract import (
     school_ref,
     teacher_ref,
 )
+from .forms import (
+    AttachmentForm,
+    FileForm,
+    RecognitionBody,
+    RecognitionForm,
+    UploadForm,
+    is_true,
+    parse_form,
+)
 from .shapes import (
-    ATTACHMENT_FORM,
-    FILE_FORM,
-    RECOGNITION_FORM,
-    UPLOAD_FORM,
     AttachmentOut,
     Deleted,
     DeletedItemOut,
@@ -76,20 +81,17 @@ def _competition_notice(data: ItemDict) -> str | None:
     links=("get_item", "list_versions", "item_history", "list_attachments", "get_original",
            "set_selection", "set_preference", "delete_item"),
     errors=(403, 409, 413, 422, 503),
-    form=UPLOAD_FORM,
-    form_required=("file", "kind", "title", "completion_date"),
+    form=UploadForm,
 )
 @token_required
 def upload_item() -> Any:
+    item_service.require_uploader(actor())  # the role before the form: no probing by 422
+    args = parse_form(UploadForm)
     form = item_service.ItemForm(
-        kind=request.form.get("kind", ""), title=request.form.get("title", ""),
-        completion_date=request.form.get("completion_date", ""),
-        subtype=request.form.get("subtype", ""), metadata=request.form.get("metadata"),
-        prefer=request.form.get("prefer", "").lower() in ("1", "true", "yes", "on"),
-    )
-    item_service.require_uploader(actor())  # cheap checks before the file is read
-    item_service.validate_form(form, archive.settings.today())
-    staged = staged_upload()
+        kind=args.kind, title=args.title, completion_date=args.completion_date,
+        subtype=args.subtype, metadata=args.metadata, prefer=is_true(args.prefer))
+    item_service.validate_form(form, archive.settings.today())  # before the file is staged
+    staged = stage_file(args.file)
     item_id, replayed = item_service.upload_once(
         db.transaction, archive.store, archive.settings, actor(), form, staged,
         request.headers.get("Idempotency-Key"))
@@ -148,13 +150,12 @@ def delete_item(item_id: int) -> Any:
     "成果",
     response=ItemOut,
     errors=(403, 404, 409, 413, 422, 503),
-    form=FILE_FORM,
-    form_required=("file",),
+    form=FileForm,
 )
 @token_required
 def replace_file(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
-    staged = staged_upload()
+    staged = stage_file(parse_form(FileForm).file)
     item_service.replace_file(db.transaction, archive.store, archive.settings, actor(), item_id,
                               staged)
     db.session.expire_all()
@@ -188,17 +189,18 @@ def item_history(item_id: int) -> Any:
     response=ItemOut,
     status=201,
     errors=(403, 404, 413, 422, 503),
-    form=RECOGNITION_FORM,
-    form_required=("type", "level", "date"),
+    body=RecognitionBody,
+    form=RecognitionForm,
 )
 @token_required
 def add_recognition(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
-    if request.files:
-        data: dict[str, Any] = request.form.to_dict()
-        staged = staged_upload("evidence", required=False)
+    if request.is_json:
+        data, file = parse_body(RecognitionBody).recognition(), None
     else:
-        data, staged = json_body(), None
+        form = parse_form(RecognitionForm)
+        data, file = form.recognition(), form.evidence
+    staged = stage_file(file) if file is not None else None
     ids = evidence.add_evidence(db.transaction, archive.store, actor(), item_id, data, staged)
     db.session.expire_all()
     body, _ = _item_response(item_id)
@@ -212,15 +214,14 @@ def add_recognition(item_id: int) -> Any:
     response=EvidenceIds,
     status=201,
     errors=(403, 404, 413, 422, 503),
-    form=ATTACHMENT_FORM,
-    form_required=("file",),
+    form=AttachmentForm,
 )
 @token_required
 def add_attachment(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
-    staged = staged_upload()
-    ids = evidence.add_evidence(db.transaction, archive.store, actor(), item_id, None, staged,
-                                purpose=request.form.get("purpose", "other"))
+    form = parse_form(AttachmentForm)
+    ids = evidence.add_evidence(db.transaction, archive.store, actor(), item_id, None,
+                                stage_file(form.file), purpose=form.purpose)
     return jsonify(ids), 201
 
 

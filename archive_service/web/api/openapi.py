@@ -1,7 +1,7 @@
 """/api/v1/openapi.json, generated from the routes and the models they declare.
 
-Every /api/v1 route carries an ``@operation`` (shapes.py); its query, body and response models
-(contract.py, shapes.py) become parameters, request bodies and response schemas, so the document
+Every /api/v1 route carries an ``@operation`` (shapes.py); its query, body, form and response
+models (contract.py, forms.py, shapes.py) become parameters, request bodies and response schemas, so the document
 cannot drift from what the views validate and return.
 """
 
@@ -80,12 +80,13 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _body(op: Operation, schemas: _Schemas) -> dict[str, Any] | None:
+    """The JSON body and/or the multipart form the view validates with (forms.py)."""
+    content: dict[str, Any] = {}
     if op.body is not None:
-        return {"required": True, "content": _json(schemas.ref(op.body, "validation"))}
+        content.update(_json(schemas.ref(op.body, "validation")))
     if op.form is not None:
-        return {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "properties": op.form, "required": list(op.form_required)}}}}
-    return None
+        content["multipart/form-data"] = {"schema": schemas.ref(op.form, "validation")}
+    return {"required": True, "content": content} if content else None
 
 
 def _responses(op: Operation, schemas: _Schemas) -> dict[str, Any]:

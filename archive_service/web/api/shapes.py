@@ -5,29 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from ... import vocabulary
-from ...services.evidence import PURPOSES
 from .contract import YEAR_PATTERN, Decision, Kind, Role
 
-BINARY = {"type": "string", "format": "binary"}
-UPLOAD_FORM = {
-    "file": BINARY, "kind": {"type": "string", "enum": list(get_args(Kind))},
-    "title": {"type": "string", "minLength": 1, "maxLength": 300},
-    "completion_date": {"type": "string", "format": "date"}, "subtype": {"type": "string"},
-    "metadata": {"type": "string", "description": "JSON 对象（按成果类型填写）"},
-    "prefer": {"type": "string", "enum": ["1", "0", "true", "false"]},
-}
-FILE_FORM = {"file": BINARY}
-RECOGNITION_FORM = {
-    "type": {"type": "string", "enum": [t.value for t in vocabulary.RecognitionType]},
-    "level": {"type": "string", "enum": [level.value for level in vocabulary.LEVELS]},
-    "grade": {"type": "string"}, "date": {"type": "string", "format": "date"}, "evidence": BINARY,
-}
-ATTACHMENT_FORM = {"file": BINARY, "purpose": {"type": "string", "enum": list(PURPOSES)}}
 Selection = Literal["pending", "selected", "new_version_pending", "returned"]
 AwareTime = str  # ISO 8601 with a UTC offset, e.g. 2026-12-02T03:00:00+00:00
 
@@ -333,8 +317,7 @@ class Operation:
     status: int = 200
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
-    form: dict[str, Any] | None = None  # multipart fields: name -> JSON schema
-    form_required: tuple[str, ...] = ()
+    form: type[BaseModel] | None = None  # the multipart form (forms.py) the view validates with
     media: str | None = None  # a file answer: its media type
     public: bool = False
     errors: tuple[int, ...] = (403, 404, 422)
