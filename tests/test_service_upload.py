@@ -180,3 +180,28 @@ def test_delete_rules_by_role(services: Services) -> None:
     assert deleted == [free, chosen]
     services.drain()
     assert services.index.search("反思").total == 0
+
+
+def test_delete_checks_the_admins_school_itself(services: Services) -> None:
+    """soft_delete refuses an admin of another school without relying on the view's lookup:
+    404 (as every view answers), nothing deleted, audited or queued."""
+    teacher = services.user("t1")  # 第一中学
+    item_id = services.upload(teacher, REFLECTION)
+    services.drain()
+    other_admin = services.user("a2", role="admin", school="第二中学")
+    with pytest.raises(AppError) as refused, services.uow() as session:
+        soft_delete(session, other_admin, session.get(Item, item_id))
+    assert (refused.value.code, refused.value.status) == ("not_found", 404)
+    with services.uow() as session:
+        assert session.get(Item, item_id).deleted_at is None
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "delete")) == 0
+    assert services.count(IndexOutbox) == 0
+    with services.uow() as session:
+        soft_delete(session, services.user("a1", role="admin"), session.get(Item, item_id))
+    with pytest.raises(AppError) as twice, services.uow() as session:
+        soft_delete(session, services.admin, session.get(Item, item_id))
+    assert twice.value.code == "not_found"  # already deleted: not deleted (or audited) again
+    with services.uow() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "delete")) == 1

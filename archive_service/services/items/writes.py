@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from storage import ObjectStore
 
 from ...db import UnitOfWork
-from ...errors import AppError, Forbidden
+from ...errors import AppError, Forbidden, NotFound
 from ...models import AuditEvent, IndexOutbox, Item, ItemVersion, Recognition, User, utcnow
 from ...vocabulary import Action, Role
 from .. import idempotency
@@ -24,6 +24,7 @@ from ..copies import find_copy
 from ..idempotency import Claim
 from ..metadata import RecognitionInput
 from ..review import set_preference
+from ..scope import can_see_teacher
 from ..settings import Settings
 from ..staging import StagedFile
 from ..stored import store_then_commit
@@ -173,7 +174,10 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
 
 
 def soft_delete(session: Session, actor: User, item: Item) -> None:
-    """Teachers delete their own items unless selected; admins may delete in scope."""
+    """Teachers delete their own items unless selected; admins may delete in scope (an item of
+    another school is 404 to them, as it is in every view)."""
+    if item.deleted_at is not None:
+        raise NotFound()
     if actor.role == Role.TEACHER:
         if item.owner_id != actor.id:
             raise Forbidden("只能删除自己的成果。")
@@ -182,6 +186,8 @@ def soft_delete(session: Session, actor: User, item: Item) -> None:
                            409)
     elif actor.role != Role.ADMIN:
         raise Forbidden("督查员不能删除成果。")
+    elif not can_see_teacher(actor, item.owner):
+        raise NotFound()
     item.deleted_at = utcnow()
     session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.DELETE))
     session.add(IndexOutbox(item_id=item.id))
