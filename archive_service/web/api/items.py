@@ -158,7 +158,6 @@ def replace_file(item_id: int) -> Any:
     staged = stage_file(parse_form(FileForm).file)
     item_service.replace_file(db.transaction, archive.store, archive.settings, actor(), item_id,
                               staged)
-    db.session.expire_all()
     return _item_response(item_id)
 
 
@@ -202,7 +201,6 @@ def add_recognition(item_id: int) -> Any:
         data, file = form.recognition(), form.evidence
     staged = stage_file(file) if file is not None else None
     ids = evidence.add_evidence(db.transaction, archive.store, actor(), item_id, data, staged)
-    db.session.expire_all()
     body, _ = _item_response(item_id)
     return jsonify({**body.get_json(), **ids}), 201
 
@@ -247,7 +245,6 @@ def get_attachment(attachment_id: int) -> Any:
 def _review(item_id: int, action: Callable[[Session, Item], None]) -> Any:
     with db.transaction() as session:
         action(session, visible_item(session, actor(), item_id))
-    db.session.expire_all()
     return _item_response(item_id)
 
 
