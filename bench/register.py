@@ -1,6 +1,8 @@
-"""Benchmark: the school register for 5,000 teachers × 12 items, computed from the database.
+"""Benchmark: the whole 学时台账 for 5,000 teachers × 12 items and 40 activity attendances each.
 
-Goal (issue): the full register in under 3 s and within 2× of loading the same rows alone.
+Goal (issue 11): the register of one year — portfolio items, school training sessions and
+teaching-research activities with attendance, lecture notes, exam scores, the year's outcome —
+in under 3 s and within 2× of loading the same rows alone.
 
     .venv/bin/python bench/register.py            # 5,000 teachers × 12 items, 5 runs
     .venv/bin/python bench/register.py --quick    # 300 teachers, 3 runs (smoke)
@@ -8,10 +10,12 @@ Goal (issue): the full register in under 3 s and within 2× of loading the same 
 
 Phases, each on a fresh Session, interleaved round by round, after one warm-up round:
 
-- ``baseline``: the exact SELECTs ``load_facts`` issues (``_fact_rows``, the recognitions
-  SELECT, the live check of copied items), rows fetched, nothing built;
+- ``baseline``: the exact SELECTs the register issues — ``load_facts``'s (``_fact_rows``, the
+  recognitions, the live check of copied items), the ledger's (activities, 讲稿, attendance,
+  exam scores, the teachers with school and 教研组) — rows fetched, nothing built;
 - ``load_facts``: rows → ``ItemFacts`` grouped by teacher;
 - ``engine``: ``decide_teacher`` for every teacher on facts loaded beforehand (informational);
+- ``ledger rules only``: ``rules.decide_school`` on facts loaded beforehand (informational);
 - ``register``: ``build_register`` for one year, all teachers (what the API endpoint runs).
 
 The register pauses the cyclic GC while it builds its objects (``services/register.py``), so
@@ -40,8 +44,28 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive_service.db import make_engine
-from archive_service.models import Base, Item, ItemVersion, Recognition, School, User
-from archive_service.rules import decide_teacher, load_rules, minhash
+from archive_service.models import (
+    Activity,
+    AttendanceRecord,
+    Base,
+    ExamResult,
+    GroupMember,
+    Item,
+    ItemVersion,
+    Recognition,
+    School,
+    TeachingGroup,
+    User,
+)
+from archive_service.rules import (
+    cycle_years,
+    decide_school,
+    decide_teacher,
+    load_rules,
+    minhash,
+    term_of,
+)
+from archive_service.services import ledger
 from archive_service.services import register as reg
 from archive_service.services.copies import live_items
 from archive_service.services.ledger_register import build_register
@@ -70,6 +94,9 @@ HANZI = ("的一是在不了有和人这中大为上个国我以要他时来用�
          "般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王"
          "按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞")
 PUNCT = "，，，。。、；：！？“”（）"
+ACTIVITIES_PER_SCHOOL = 40  # every teacher of the school is expected at each: 40 attendances
+STATUS_WEIGHTS = {"present": 84, "late": 4, "early_leave": 3, "official_leave": 3,
+                  "personal_leave": 2, "sick_leave": 2, "absent": 2}
 
 
 # --------------------------------------------------------------------------- the data
@@ -134,6 +161,61 @@ def recognitions(rng: random.Random, item_id: int, completed: date) -> list[dict
             out.append({"item_id": item_id, "type": "publication",
                         "level": rng.choice(("city", "provincial", "national")),
                         "grade": None, "date": when})
+    return out
+
+
+def ledger_rows(rng: random.Random, users: list[dict[str, Any]], items: list[dict[str, Any]],
+                schools: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """教研组, activities with every teacher's 考勤, 讲稿 naming trainings, exam scores."""
+    rules = load_rules()
+    first = date(2025, 9, 1)
+    by_school: dict[int, list[int]] = {}
+    for u in users:
+        if u["role"] == "teacher":
+            by_school.setdefault(u["school_id"], []).append(u["id"])
+    notes: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        if item["kind"] == "lecture_notes":
+            notes.setdefault(item["owner_id"], []).append(item)
+    out: dict[str, list[dict[str, Any]]] = {"groups": [], "members": [], "activities": [],
+                                            "attendance": [], "exams": []}
+    activity_id = 0
+    for school in schools:
+        teachers = by_school.get(school["id"], [])
+        groups = []
+        for subject in SUBJECTS:
+            groups.append(len(out["groups"]) + 1)
+            out["groups"].append({"id": groups[-1], "school_id": school["id"],
+                                  "name": f"{subject}组"})
+        out["members"] += [{"user_id": t, "group_id": rng.choice(groups)} for t in teachers]
+        out["exams"] += [{"school_id": school["id"], "academic_year": YEAR, "teacher_id": t,
+                          "score": rng.randint(40, 100)} for t in teachers]
+        for n in range(ACTIVITIES_PER_SCHOOL if teachers else 0):
+            activity_id += 1
+            when = first + timedelta(days=rng.randint(0, 360))
+            lead = rng.choice(teachers)
+            row = {"id": activity_id, "school_id": school["id"], "title": f"校本研修活动{n + 1}",
+                   "date": when, "academic_year": YEAR, "term": term_of(when, rules),
+                   "created_by_id": 1, "lecturer_name": "", "in_school_expert": False}
+            if n % 10 < 7:  # 7 in 10 are training sessions
+                row.update(kind="training", session_hours=rng.choice((1, 1.5, 2, 3)))
+                if rng.random() < 0.6:
+                    row.update(lecturer_id=lead, in_school_expert=rng.random() < 0.5)
+                    free = [i for i in notes.get(lead, []) if "activity_id" not in i["details"]]
+                    if free and rng.random() < 0.7:
+                        free[0]["details"] = dict(free[0]["details"], activity_id=activity_id)
+                else:
+                    row.update(lecturer_id=None, lecturer_name="县教研室专家")
+            else:
+                row.update(kind="research_activity", session_hours=None, lecturer_id=None,
+                           organizer_id=lead)
+            out["activities"].append(row)
+            statuses = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()),
+                                   k=len(teachers))
+            out["attendance"] += [
+                {"activity_id": activity_id, "teacher_id": t, "status": status,
+                 "notes_handed_in": False}
+                for t, status in zip(teachers, statuses, strict=True) if t != lead]
     return out
 
 
@@ -214,19 +296,27 @@ def build_database(url: str, teachers: int, per_teacher: int, seed: int) -> dict
                              "selected_version_id": item_id if selected else None})
             if kind == "paper":
                 recs.extend(recognitions(rng, item_id, completed))
+    led = ledger_rows(rng, users, items, schools)
     maker = sessionmaker(engine)
     with maker.begin() as session:
         session.execute(insert(School), schools)
         session.execute(insert(User), users)
+        session.execute(insert(TeachingGroup), led["groups"])
+        session.execute(insert(GroupMember), led["members"])
         session.execute(insert(Item), items)
         session.execute(insert(ItemVersion), versions)
         session.execute(update(Item), pointers)  # ORM bulk UPDATE by primary key
         session.execute(insert(Recognition), recs)
+        session.execute(insert(Activity), led["activities"])
+        session.execute(insert(AttendanceRecord), led["attendance"])
+        session.execute(insert(ExamResult), led["exams"])
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return {"teachers": teachers, "items": len(items), "recognitions": len(recs),
-            "selected": sum(p["selected_version_id"] is not None for p in pointers)}
+            "selected": sum(p["selected_version_id"] is not None for p in pointers),
+            "activities": len(led["activities"]), "attendance": len(led["attendance"]),
+            "exams": len(led["exams"])}
 
 
 # --------------------------------------------------------------------------- the phases
@@ -240,8 +330,8 @@ def owners() -> Any:
     return teachers().with_only_columns(User.id)
 
 
-def baseline(session: Session) -> tuple[int, int, int, int]:
-    """Only the rows: exactly the SELECTs ``load_facts`` runs, fetched, nothing built."""
+def baseline(session: Session) -> tuple[int, ...]:
+    """Only the rows: exactly the SELECTs ``build_register`` runs, fetched, nothing built."""
     ids = owners()
     facts = reg._fact_rows(session, ids)
     recs = session.execute(
@@ -251,10 +341,22 @@ def baseline(session: Session) -> tuple[int, int, int, int]:
         .where(Item.deleted_at.is_(None), Item.owner_id.in_(ids))
     ).all()
     copies = live_items(session, {r[15] for r in facts if r[15]} | {r[20] for r in facts if r[20]})
-    people = session.execute(teachers().with_only_columns(
-        User.id, User.username, User.name, School.name, User.staff_no, User.subject)
-        .outerjoin(School, School.id == User.school_id)).all()
-    return len(facts), len(recs), len(copies), len(people)
+    years = sorted(set(cycle_years(YEAR, load_rules())) | {YEAR})
+    people = session.execute(ledger.people_query(ids)).all()
+    schools = {s for _, s in people if s is not None}
+    activities = session.scalars(ledger.activities_query(schools, years)).all()
+    lecturers = {a.lecturer_id for a in activities if a.lecturer_id is not None}
+    notes = session.execute(ledger.lecture_notes_query(lecturers)).all()
+    attendance = session.execute(ledger.attendance_query(schools, years, ids)).all()
+    exams = session.execute(ledger.exam_query(schools, years)).all()
+    shown = session.execute(teachers().with_only_columns(
+        User.id, User.username, User.name, School.name, TeachingGroup.name, User.staff_no,
+        User.subject)
+        .outerjoin(School, School.id == User.school_id)
+        .outerjoin(GroupMember, GroupMember.user_id == User.id)
+        .outerjoin(TeachingGroup, TeachingGroup.id == GroupMember.group_id)).all()
+    return (len(facts), len(recs), len(copies), len(people), len(activities), len(notes),
+            len(attendance), len(exams), len(shown))
 
 
 def load_facts(session: Session) -> dict[int, Any]:
@@ -264,6 +366,30 @@ def load_facts(session: Session) -> dict[int, Any]:
 def engine_only(facts: dict[int, Any], settings: Settings) -> Callable[[], Any]:
     def run() -> Any:
         return {owner: decide_teacher(items, settings.rules) for owner, items in facts.items()}
+    return run
+
+
+def ledger_rules_only(maker: sessionmaker[Session], settings: Settings) -> Callable[[], Any]:
+    """``decide_school`` per school on facts (and portfolio decisions) loaded beforehand."""
+    with maker() as session, reg.gc_paused:
+        facts = load_facts(session)
+        portfolios = {o: decide_teacher(items, settings.rules) for o, items in facts.items()}
+        people = session.execute(ledger.people_query(owners())).all()
+        schools = sorted({s for _, s in people})
+        acts = ledger._activity_facts(session, schools, [YEAR])
+        attendance = ledger._attendance_of(session, schools, [YEAR], owners())
+        exams = ledger._exam_scores(session, schools, [YEAR])
+    school_of = {a.id: school for school, facts in acts.items() for a in facts}
+    by_school: dict[int, list[Any]] = {}
+    for record in attendance:
+        by_school.setdefault(school_of[record.activity_id], []).append(record)
+
+    def run() -> Any:
+        with reg.gc_paused:
+            return [decide_school([t for t, s in people if s == school], settings.rules,
+                                  activities=acts[school], attendance=by_school[school],
+                                  exam_scores=exams[school], portfolios=portfolios,
+                                  years=[YEAR]) for school in schools]
     return run
 
 
@@ -291,7 +417,8 @@ def with_patch(patch: Callable[[], contextlib.AbstractContextManager[None]],
 
 BASELINE = "baseline (rows only)"
 BASELINE_NO_GC = "baseline, gc paused"
-PHASES = (BASELINE, BASELINE_NO_GC, "load_facts (gc paused)", "engine only", "build_register")
+PHASES = (BASELINE, BASELINE_NO_GC, "load_facts (gc paused)", "engine only", "ledger rules only",
+          "build_register")
 
 
 def _gc_wrapped(fn: Callable[[], Any]) -> Callable[[], Any]:
@@ -313,6 +440,8 @@ def make_phase(name: str, maker: sessionmaker[Session], settings: Settings) -> C
         return _gc_wrapped(in_session(maker, load_facts))
     if name == "engine only":
         return engine_only(in_session(maker, load_facts)(), settings)
+    if name == "ledger rules only":
+        return ledger_rules_only(maker, settings)
     return register
 
 
@@ -414,13 +543,16 @@ def main(argv: list[str] | None = None) -> int:
         counts = build_database(f"sqlite:///{db}", n_teachers, args.items, args.seed)
         setup = time.perf_counter() - start
         print(f"setup: {counts['teachers']:,} teachers, {counts['items']:,} items "
-              f"({counts['selected']:,} selected), {counts['recognitions']:,} recognitions "
-              f"in {setup:.1f} s (SQLite in a temp dir)")
+              f"({counts['selected']:,} selected), {counts['recognitions']:,} recognitions, "
+              f"{counts['activities']:,} activities, {counts['attendance']:,} attendance records, "
+              f"{counts['exams']:,} exam scores in {setup:.1f} s (SQLite in a temp dir)")
         engine = make_engine(f"sqlite:///{db}")
         maker = sessionmaker(engine)
         sample = in_session(maker, lambda s: full_register(s, settings))()
         print(f"register {YEAR}: {len(sample['teachers']):,} teachers, "
-              f"{sum(len(t['items']) for t in sample['teachers']):,} item rows")
+              f"{sum(len(t['items']) for t in sample['teachers']):,} item rows, "
+              f"{sum(len(t['activities']) for t in sample['teachers']):,} activity lines, "
+              f"{sum(t['assessment']['result'] == '不合格' for t in sample['teachers']):,} 不合格")
         print(f"\n{runs} runs per phase after one warm-up, interleaved; "
               f"Python {sys.version.split()[0]}; {load_note()}")
         print("cpu s = process CPU time (less affected by other load than wall time); "

@@ -11,6 +11,7 @@ The school's rules file sets the annual target to 24 h, as seed 000 does
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -257,3 +259,44 @@ def test_school_register_page_by_group_and_subject(
     page = _text(admin.get(f"/admin/register?year={YEAR}&subject=语文").get_data(as_text=True))
     assert "李老师" in page and "王老师" in page and "钱老师" not in page
     assert "校本培训活动" in page and "16.5" in page  # 王's training hours in their column
+
+
+def test_workbook_has_a_sheet_per_source_and_term(
+        school: tuple[World, dict[str, Api], dict[str, int]]) -> None:
+    world, apis, _ = school
+    res = world.admin.get("/api/v1/register.xlsx", query_string={"year": YEAR, "school": SCHOOL})
+    assert res.status_code == 200, res.get_json()
+    wb = load_workbook(io.BytesIO(res.data))
+    assert wb.sheetnames == ["学时汇总", "研修成果", "校本培训活动", "校本教研活动", "集中培训",
+                             "公开课、示范课", "教师专业知识考试", "考勤2025—2026学年第一学期",
+                             "考勤2025—2026学年第二学期"]
+    summary = wb["学时汇总"]
+    assert summary["A1"].value == "教师校本研修学时统计一览表（2025—2026学年）"
+    header = [c.value for c in summary[2]]
+    rows = {r[header.index("教师")]: dict(zip(header, r, strict=True))
+            for r in summary.iter_rows(min_row=3, values_only=True)}
+    assert rows["王老师"]["合计学时"] == 24.5 and rows["王老师"]["考核结果"] == "合格"
+    assert rows["王老师"]["校本培训活动"] == 16.5 and rows["王老师"]["教师专业知识考试"] == 3
+    assert rows["钱老师"]["旷工次数"] == 3
+    assert rows["钱老师"]["不合格原因"] == "本学年旷工 3 次（达到 3 次即为不合格）；学时 2 / 24，差 22 学时"
+
+    training = wb["校本培训活动"]
+    head = [c.value for c in training[2]]
+    lines = [dict(zip(head, r, strict=True)) for r in training.iter_rows(min_row=3, values_only=True)]
+    lecture = [ln for ln in lines if ln["教师"] == "王老师" and ln["身份"] == "主讲人"]
+    assert [(ln["活动"], ln["学时"], ln["学期"]) for ln in lecture] == [("校本课程开发", 10, "第一学期")]
+    assert {ln["考勤"] for ln in lines if ln["教师"] == "钱老师"} == {"旷工"}
+    research = [r for r in wb["校本教研活动"].iter_rows(min_row=3, values_only=True)]
+    assert len(research) == 3  # 王 organises, 李 and 钱 take part
+    exam = {r[2]: r[4] for r in wb["教师专业知识考试"].iter_rows(min_row=3, values_only=True)}
+    assert exam == {"张老师": 90, "李老师": 85, "王老师": 85, "赵老师": 70, "钱老师": 60}
+
+    # 考勤每学期公布一次: the first term has a1, a2, a4 (and r1); the second a3
+    first = wb["考勤2025—2026学年第一学期"]
+    head = [c.value for c in first[2]]
+    counts = {r[2]: dict(zip(head, r, strict=True)) for r in first.iter_rows(min_row=3, values_only=True)}
+    assert (counts["钱老师"]["旷工"], counts["钱老师"]["出席"]) == (2, 1)
+    assert (counts["赵老师"]["公假"], counts["赵老师"]["病假"]) == (2, 1)
+    second = {r[2]: r for r in wb["考勤2025—2026学年第二学期"].iter_rows(min_row=3, values_only=True)}
+    assert second["钱老师"][head.index("旷工")] == 1
+    assert second["赵老师"][head.index("事假")] == 1

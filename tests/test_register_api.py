@@ -13,6 +13,7 @@ REFLECTION = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")  # 1,013 字 with 
 LONG = corpus("zh_docx_08_jiaogai_anli.docx")  # 3,315 字
 DESIGN = corpus("zh_pdf_04_mokuai1_jiaoan.pdf")  # 2,401 字
 INTERVIEW = corpus("zh_docx_05_jiaoshi_fangtan_dagang.docx")  # 831 字
+SHEETS = ["学时汇总", "研修成果", "校本培训活动", "校本教研活动", "集中培训", "公开课、示范课", "教师专业知识考试"]
 
 
 def _upload(api: Api, path, **kw) -> dict:
@@ -197,18 +198,20 @@ def test_register_scope_and_export(world: World) -> None:
     res = world.admin.get("/api/v1/register.xlsx", query_string={"year": "2025-2026"})
     assert res.status_code == 200
     wb = load_workbook(io.BytesIO(res.data))
-    assert wb.sheetnames == ["教师汇总", "2025—2026学年"]
-    items = wb["2025—2026学年"]
-    header = [c.value for c in items[1]]
-    assert header[:6] == ["学校", "教师", "工号", "学科", "成果类型", "标题"]
-    titles = {row[5] for row in items.iter_rows(min_row=2, values_only=True)}
+    assert wb.sheetnames == SHEETS + ["考勤2025—2026学年第一学期", "考勤2025—2026学年第二学期"]
+    items = wb["研修成果"]
+    assert items["A1"].value == "研修成果（2025—2026学年）"  # the title row
+    header = [c.value for c in items[2]]
+    assert header[:7] == ["学年", "学校", "教师", "工号", "学科", "成果类型", "标题"]
+    titles = {row[6] for row in items.iter_rows(min_row=3, values_only=True)}
     assert titles == {"甲的反思", "乙的反思"}
     assert items.page_setup.orientation == "landscape"
     _upload(a, corpus("zh_pdf_04_mokuai1_jiaoan.pdf"), kind="lesson_design", title="去年的设计",
             completion_date="2024-10-01")
     every_year = load_workbook(io.BytesIO(world.admin.get("/api/v1/register.xlsx").data))
-    assert every_year.sheetnames == ["教师汇总", "2024—2025学年", "2025—2026学年"]
-    summary = list(every_year["教师汇总"].iter_rows(min_row=2, values_only=True))
+    assert every_year.sheetnames == SHEETS + [
+        f"考勤{y}学年{t}学期" for y in ("2024—2025", "2025—2026") for t in ("第一", "第二")]
+    summary = list(every_year["学时汇总"].iter_rows(min_row=3, values_only=True))
     assert len(summary) == 4  # two teachers × two years
     csv = world.admin.get("/api/v1/register.csv", query_string={"year": "2025-2026"})
     assert csv.data.decode("utf-8-sig").splitlines()[0].startswith("学年,学校,教师")

@@ -43,6 +43,9 @@ class ActivityIndex:
     records: dict[int, list[AttendanceFacts]] = field(default_factory=dict)  # teacher → records
     lectured: dict[int, list[ActivityFacts]] = field(default_factory=dict)  # teacher → trainings
     organised: dict[int, list[ActivityFacts]] = field(default_factory=dict)  # teacher → activities
+    # (activity id, status, notes handed in) → the participant line: it names no teacher, so
+    # every participant with the same 考勤 at the same activity shares one (immutable) line.
+    participant_lines: dict[tuple[int, str, bool], LedgerLine] = field(default_factory=dict)
 
 
 def _check_activity(a: ActivityFacts) -> None:
@@ -166,7 +169,13 @@ def activity_lines(teacher_id: int, index: ActivityIndex, rules: Rules) -> list[
     lines = [lecturer_line(a, rules) for a in index.lectured.get(teacher_id, [])]
     lines += [organizer_line(a, rules) for a in index.organised.get(teacher_id, [])]
     leading = {line.ref_id for line in lines}
+    shared = index.participant_lines
     for record in index.records.get(teacher_id, []):
         if record.activity_id not in leading:
-            lines.append(participant_line(index.activities[record.activity_id], record, rules))
+            key = (record.activity_id, record.status, record.notes_handed_in)
+            line = shared.get(key)
+            if line is None:
+                line = shared[key] = participant_line(index.activities[record.activity_id],
+                                                      record, rules)
+            lines.append(line)
     return lines

@@ -79,8 +79,12 @@ def ledger_year(year: str, lines: Iterable[LedgerLine], portfolio: YearResult | 
 def teacher_ledger(lines: Sequence[LedgerLine], portfolio: TeacherRegister | None, rules: Rules,
                    years: Iterable[str] = ()) -> dict[str, LedgerYear]:
     """Every year with a line, a portfolio decision, or asked for in ``years``."""
-    wanted = set(years) | {ln.year for ln in lines} | set(portfolio.years if portfolio else ())
-    return {y: ledger_year(y, lines, portfolio.years.get(y) if portfolio else None, rules)
+    by_year: dict[str, list[LedgerLine]] = {}
+    for line in lines:
+        by_year.setdefault(line.year, []).append(line)
+    wanted = set(years) | set(by_year) | set(portfolio.years if portfolio else ())
+    return {y: ledger_year(y, by_year.get(y, ()), portfolio.years.get(y) if portfolio else None,
+                           rules)
             for y in sorted(wanted)}
 
 

@@ -1,4 +1,5 @@
-"""学时登记表 export: XLSX (one sheet per academic year plus a summary) and CSV."""
+"""学时登记表 export: the sheet writer the workbooks share (``ledger_sheets.py``), items as CSV,
+the audit log as XLSX."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..vocabulary import DECISION_NAMES, KIND_NAMES, KINDS
+from ..vocabulary import DECISION_NAMES, KIND_NAMES
 from .shapes import Register
 
 Column = tuple[str, int, str | None]  # (header, width, number format)
@@ -21,12 +22,6 @@ ITEM_COLUMNS: list[Column] = [
     ("学校", 18, None), ("教师", 10, None), ("工号", 10, None), ("学科", 8, None),
     ("成果类型", 16, None), ("标题", 36, None), ("字数", 9, "#,##0"), ("认定结果", 16, None),
     ("学时", 7, "0.0"), ("说明", 60, None),
-]
-SUMMARY_COLUMNS: list[Column] = [
-    ("学年", 11, None), ("学校", 18, None), ("教师", 10, None), ("工号", 10, None), ("学科", 8, None),
-    *((KIND_NAMES[k], 10, "0.0") for k in KINDS),
-    ("合计学时", 9, "0.0"), ("年度目标", 9, "0.0"), ("是否达标", 9, None),
-    ("五年周期累计", 12, "0.0"), ("周期目标", 9, "0.0"),
 ]
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,18 +55,19 @@ def item_rows(register: Register) -> Iterator[list[Any]]:
                    item["char_count"], *verdict]
 
 
-def summary_rows(register: Register) -> Iterator[list[Any]]:
-    for t in register["teachers"]:
-        yield ([year_label(register["year"]), t["school"] or "", t["name"], t["staff_no"],
-                t["subject"]]
-               + [t["hours_by_kind"].get(k, 0) for k in KINDS]
-               + [t["total_hours"], t["target_hours"], "是" if t["target_met"] else "否",
-                  t["cycle_hours"], t["cycle_target_hours"]])
-
-
-def _sheet(ws: Worksheet, title: str, columns: list[Column],
-           rows: Iterator[list[Any]]) -> None:
-    ws.title = title[:31]
+def write_sheet(ws: Worksheet, name: str, columns: list[Column], rows: Iterator[list[Any]],
+                title: str | None = None) -> None:
+    """A printable sheet: an optional title row, the header row, then ``rows`` with every text
+    cell stored as text (never a formula)."""
+    ws.title = name[:31]
+    if title:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+        ws["A1"].font = Font(bold=True, size=14)
+        ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+        ws["A1"].data_type = "s"
+        ws.row_dimensions[1].height = 26
+    head = ws.max_row + 1 if title else 1
     ws.append([c[0] for c in columns])
     for row in rows:
         ws.append(row)
@@ -81,34 +77,22 @@ def _sheet(ws: Worksheet, title: str, columns: list[Column],
     for index, (_, width, fmt) in enumerate(columns, start=1):
         letter = get_column_letter(index)
         ws.column_dimensions[letter].width = width
-        for cell in ws[letter][1:]:
+        for cell in ws[letter][head:]:
             if fmt:
                 cell.number_format = fmt
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for cell in ws[1]:
+    for cell in ws[head]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center")
-    ws.freeze_panes = "A2"
-    ws.print_title_rows = "1:1"
+    ws.freeze_panes = f"A{head + 1}"
+    ws.print_title_rows = f"1:{head}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
-def register_xlsx(registers: list[Register]) -> bytes:
-    """A workbook: 教师汇总 first, then one sheet of items per academic year."""
-    wb = Workbook()
-    _sheet(wb.active, "教师汇总", SUMMARY_COLUMNS,
-           (row for reg in registers for row in summary_rows(reg)))
-    for reg in registers:
-        _sheet(wb.create_sheet(), year_label(reg["year"]), ITEM_COLUMNS, item_rows(reg))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def register_csv(registers: list[Register]) -> str:
@@ -128,7 +112,7 @@ def audit_xlsx(rows: list[Any]) -> bytes:
     from .audit import ACTION_NAMES
 
     wb = Workbook()
-    _sheet(wb.active, "审计日志", AUDIT_COLUMNS, ([
+    write_sheet(wb.active, "审计日志", AUDIT_COLUMNS, ([
         r.id, r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.actor or "（未登录）",
         ACTION_NAMES.get(r.action, r.action), r.item_id, r.address, r.status,
         json.dumps(r.details, ensure_ascii=False, sort_keys=True), r.hash] for r in rows))

@@ -35,15 +35,19 @@ def school_teachers(school_id: int) -> Select[Any]:
     return select(User.id).where(User.school_id == school_id, User.role == Role.TEACHER)
 
 
+def lecture_notes_query(owner_ids: Collection[int]) -> Select[Any]:
+    """The lecturers' live 讲稿 (their metadata may name the activity)."""
+    return (select(Item.id, Item.owner_id, Item.details)
+            .where(Item.kind == Kind.LECTURE_NOTES, Item.deleted_at.is_(None),
+                   Item.owner_id.in_(owner_ids))
+            .order_by(Item.id))
+
+
 def _lecture_notes(session: Session, lecturers: dict[int, int]) -> dict[int, int]:
     """activity id → the lowest-id live 讲稿 of its lecturer whose metadata names it."""
     if not lecturers:
         return {}
-    rows = session.execute(
-        select(Item.id, Item.owner_id, Item.details)
-        .where(Item.kind == Kind.LECTURE_NOTES, Item.deleted_at.is_(None),
-               Item.owner_id.in_(set(lecturers.values())))
-        .order_by(Item.id))
+    rows = session.execute(lecture_notes_query(set(lecturers.values())))
     found: dict[int, int] = {}
     for item_id, owner_id, details in rows:
         named = (details or {}).get("activity_id")
@@ -57,13 +61,15 @@ def activity_facts(session: Session, school_id: int, year: str) -> list[Activity
     return _activity_facts(session, [school_id], [year]).get(school_id, [])
 
 
+def activities_query(school_ids: Collection[int], years: Collection[str]) -> Select[Any]:
+    return (select(Activity).where(Activity.school_id.in_(school_ids),
+                                   Activity.academic_year.in_(years)).order_by(Activity.id))
+
+
 def _activity_facts(session: Session, school_ids: Collection[int], years: Collection[str]
                     ) -> dict[int, list[ActivityFacts]]:
     """school id → its activities of ``years`` as the rules' facts."""
-    activities = list(session.scalars(
-        select(Activity).where(Activity.school_id.in_(school_ids),
-                               Activity.academic_year.in_(years))
-        .order_by(Activity.id)))
+    activities = list(session.scalars(activities_query(school_ids, years)))
     notes = _lecture_notes(session, {a.id: a.lecturer_id for a in activities
                                      if a.lecturer_id is not None})
     found: dict[int, list[ActivityFacts]] = defaultdict(list)
@@ -87,16 +93,20 @@ def attendance_facts(session: Session, activity_ids: list[int]) -> list[Attendan
             for a, t, s, n in rows]
 
 
-def _attendance_of(session: Session, school_ids: Collection[int], years: Collection[str],
-                   teachers: Select[Any]) -> list[AttendanceFacts]:
-    """The 考勤 of the selected teachers at the schools' activities of ``years``."""
+def attendance_query(school_ids: Collection[int], years: Collection[str],
+                     teachers: Select[Any]) -> Select[int, int, str, bool]:
+    """The 考勤 rows of the selected teachers at the schools' activities of ``years``."""
     activities = select(Activity.id).where(Activity.school_id.in_(school_ids),
                                            Activity.academic_year.in_(years))
-    rows = session.execute(
-        select(AttendanceRecord.activity_id, AttendanceRecord.teacher_id, AttendanceRecord.status,
-               AttendanceRecord.notes_handed_in)
-        .where(AttendanceRecord.activity_id.in_(activities),
-               AttendanceRecord.teacher_id.in_(teachers)))
+    return (select(AttendanceRecord.activity_id, AttendanceRecord.teacher_id,
+                   AttendanceRecord.status, AttendanceRecord.notes_handed_in)
+            .where(AttendanceRecord.activity_id.in_(activities),
+                   AttendanceRecord.teacher_id.in_(teachers)))
+
+
+def _attendance_of(session: Session, school_ids: Collection[int], years: Collection[str],
+                   teachers: Select[Any]) -> list[AttendanceFacts]:
+    rows = session.execute(attendance_query(school_ids, years, teachers))
     return [AttendanceFacts(activity_id=a, teacher_id=t, status=s, notes_handed_in=n)
             for a, t, s, n in rows]
 
@@ -105,28 +115,38 @@ def exam_scores(session: Session, school_id: int, year: str) -> list[ExamScore]:
     return _exam_scores(session, [school_id], [year]).get(school_id, {}).get(year, [])
 
 
+def exam_query(school_ids: Collection[int], years: Collection[str]
+               ) -> Select[int, str, int, float]:
+    return (select(ExamResult.school_id, ExamResult.academic_year, ExamResult.teacher_id,
+                   ExamResult.score)
+            .where(ExamResult.school_id.in_(school_ids), ExamResult.academic_year.in_(years)))
+
+
 def _exam_scores(session: Session, school_ids: Collection[int], years: Collection[str]
                  ) -> dict[int, dict[str, list[ExamScore]]]:
     """school id → year → every taker's score (the thirds need all takers, whoever is asked)."""
-    rows = session.execute(
-        select(ExamResult.school_id, ExamResult.academic_year, ExamResult.teacher_id,
-               ExamResult.score)
-        .where(ExamResult.school_id.in_(school_ids), ExamResult.academic_year.in_(years)))
+    rows = session.execute(exam_query(school_ids, years))
     found: dict[int, dict[str, list[ExamScore]]] = defaultdict(lambda: defaultdict(list))
     for school_id, year, teacher, score in rows:
         found[school_id][year].append(ExamScore(teacher_id=teacher, score=score))
     return found
 
 
+def people_query(teachers: Select[Any]) -> Select[int, int | None]:
+    return select(User.id, User.school_id).where(User.id.in_(teachers))
+
+
 def ledger_years(session: Session, settings: Settings, teachers: Select[Any],
-                 years: Sequence[str], portfolios: Mapping[int, TeacherRegister]
-                 ) -> dict[int, dict[str, LedgerYear]]:
+                 years: Sequence[str], portfolios: Mapping[int, TeacherRegister],
+                 wanted: Sequence[str] = ()) -> dict[int, dict[str, LedgerYear]]:
     """teacher id → year → the teacher's 学时台账, for the teachers ``teachers`` selects (ids).
 
-    Each school's facts go to the rules together: the exam's thirds are taken over all of the
-    school's takers even when only some teachers are asked for.
+    Facts are read for ``years``; a teacher's ledger has every year with a line or a portfolio
+    decision, and the ``wanted`` ones (default: ``years``) even when empty.  Each school's facts
+    go to the rules together: the exam's thirds are taken over all of the school's takers even
+    when only some teachers are asked for.
     """
-    people = session.execute(select(User.id, User.school_id).where(User.id.in_(teachers))).all()
+    people = session.execute(people_query(teachers)).all()
     by_school: dict[int | None, list[int]] = defaultdict(list)
     for user_id, school_id in people:
         by_school[school_id].append(user_id)
@@ -143,7 +163,7 @@ def ledger_years(session: Session, settings: Settings, teachers: Select[Any],
         result.update(decide_school(
             ids, settings.rules, activities=activities.get(key, ()),
             attendance=attendance.get(key, ()), exam_scores=exams.get(key, {}),
-            portfolios=portfolios, years=years))
+            portfolios=portfolios, years=wanted or years))
     return result
 
 

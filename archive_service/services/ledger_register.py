@@ -45,7 +45,7 @@ def build_register(session: Session, settings: Settings, year: str, teachers: Se
         ids = teachers.with_only_columns(User.id)
         facts, rows = load_facts(session, ids)
         registers = {owner: decide_teacher(items, rules) for owner, items in facts.items()}
-        ledgers = ledger_years(session, settings, ids, years, registers)
+        ledgers = ledger_years(session, settings, ids, years, registers, wanted=[year])
         people = session.execute(
             teachers.with_only_columns(User.id, User.username, User.name, School.name,
                                        TeachingGroup.name, User.staff_no, User.subject)
@@ -53,8 +53,9 @@ def build_register(session: Session, settings: Settings, year: str, teachers: Se
             .outerjoin(GroupMember, GroupMember.user_id == User.id)
             .outerjoin(TeachingGroup, TeachingGroup.id == GroupMember.group_id)
             .order_by(User.school_id, User.name, User.id))
+        shared: dict[int, ActivityLine] = {}  # id of a rules line → its JSON shape
         out = [_teacher_entry(person, registers.get(person[0]), ledgers[person[0]], rows, year,
-                              cycle, rules.cycle_target_hours) for person in people]
+                              cycle, rules.cycle_target_hours, shared) for person in people]
     return Register(year=year, target_hours=rules.annual_target_hours,
                     cycle_target_hours=rules.cycle_target_hours, teachers=out)
 
@@ -93,14 +94,18 @@ def _missing(ledger: LedgerYear, register: TeacherRegister | None, rows: dict[in
 
 def _teacher_entry(person: Any, register: TeacherRegister | None,
                    ledgers: dict[str, LedgerYear], rows: dict[int, ItemRow], year: str,
-                   cycle: tuple[str, ...], cycle_target: float) -> RegisterTeacher:
+                   cycle: tuple[str, ...], cycle_target: float,
+                   shared: dict[int, ActivityLine]) -> RegisterTeacher:
     user_id, username, name, school, group, staff_no, subject = person
     ledger = ledgers[year]
     result = register.years.get(year) if register else None
     activities, records, exam = [], [], None
     for line in ledger.lines:
         if line.source in ACTIVITY_KINDS:
-            activities.append(_activity(line))
+            shaped = shared.get(id(line))  # participants of one activity share their line
+            if shaped is None:
+                shaped = shared[id(line)] = _activity(line)
+            activities.append(shaped)
         elif line.source == Source.EXAM:
             exam = ExamEntry(score=float(line.numbers["score"]), decision=line_decision(line))
         else:

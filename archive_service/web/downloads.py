@@ -16,7 +16,8 @@ from ..db import db
 from ..errors import AppError
 from ..extensions import archive
 from ..services.collection import build_collection, collection_target
-from ..services.export import register_csv, register_xlsx
+from ..services.export import register_csv
+from ..services.ledger_sheets import register_xlsx
 from ..services.shapes import Register
 from ..services.stored import open_stored
 
