@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         index_status,
         inspector,
         items,
+        jobs,
         security,
         teacher,
     )
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(items.bp)
+    app.register_blueprint(jobs.bp)
     app.register_blueprint(inspector.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from . import cli_backup
 from .app import create_app
@@ -69,6 +70,9 @@ def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int) 
         archive.store.ensure_bucket()
         password = initialise(db.engine, db.transaction, archive.settings, archive.store)
     writer = archive.start_writer(app)  # queued index work is written in the background
+    from .job_runner import start_worker
+
+    worker = start_worker(app, threads=1)  # OCR, conversions, exports: off the request
     if managed is not None:
         state = app.extensions["archive"]
         state.storage_health = lambda: managed.health().as_dict()
@@ -80,9 +84,38 @@ def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int) 
         click.echo(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请登录后妥善保管）")
     try:
         serve_forever(app, host=host, port=port, threads=threads,
-                      ready=lambda url: click.echo(f"请在浏览器中打开 {url} 登录", nl=True))
+                      ready=lambda url: click.echo(f"请在浏览器中打开 {url} 登录", nl=True),
+                      stopping=worker.request_stop)
     finally:
+        worker.stop()  # a job cut short is re-queued at the next start
         writer.stop()  # finish the batch in progress; the rest stays queued for next start
+
+
+@click.command()
+@click.option("--threads", default=1, show_default=True, type=int, help="同时运行的任务数")
+@with_appcontext
+def worker(threads: int) -> None:
+    """Run job workers (OCR, conversions, exports) until SIGTERM/SIGINT.
+
+    Against Redis (ARCHIVE_REDIS_URL) for web processes on several machines; without it on the
+    embedded queue of this instance.  Interrupted jobs are re-queued at start."""
+    import signal
+
+    from flask import current_app
+
+    from .job_runner import start_worker
+    from .runtime import log_to_stderr
+
+    log_to_stderr()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    running = start_worker(app, threads=max(1, threads))
+    backend = archive.state.queue.backend
+    click.echo(f"任务进程已启动（{threads} 个线程，队列：{'Redis' if backend == 'redis' else '内置 SQLite'}）")
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: running.request_stop())
+    running.wait()
+    running.stop()
+    click.echo("任务进程已停止。")
 
 
 @main.command()
@@ -143,5 +176,6 @@ main.add_command(_plain_group(user))
 main.add_command(_plain_group(token))
 main.add_command(_with_store(check))
 main.add_command(_with_store(reindex))
+main.add_command(_with_store(worker))
 main.add_command(_with_store(cli_backup.backup))
 main.add_command(_with_store(cli_backup.restore))

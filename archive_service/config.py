@@ -24,6 +24,9 @@ ENV_KEYS = {
     "ARCHIVE_RESTORE_DAYS": "RESTORE_DAYS",
     "ARCHIVE_SQLITE_BUSY_TIMEOUT": "SQLITE_BUSY_TIMEOUT",
     "ARCHIVE_SEARCH_ENGINE": "SEARCH_ENGINE",
+    "ARCHIVE_REDIS_URL": "REDIS_URL",
+    "ARCHIVE_JOB_STALE_SECONDS": "JOB_STALE_SECONDS",
+    "ARCHIVE_CONVERSIONS": "CONVERSIONS",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -45,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,  # also Secure whenever the request came over HTTPS
     "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted
+    "REDIS_URL": "",  # empty: the embedded job queue (SQLite in the instance folder)
+    "JOB_STALE_SECONDS": 60,  # a running job without a heartbeat this long is re-queued
+    "CONVERSIONS": 0,  # conversions (LibreOffice) run in parallel by an export; 0: one per core
 }
 
 
@@ -89,6 +95,7 @@ def load_config(folder: Path, overrides: dict[str, Any] | None = None) -> dict[s
         config["DATABASE_URL"] = f"sqlite:///{folder / 'archive.sqlite3'}"
     config.setdefault("INDEX_DIR", str(folder / "index"))
     config.setdefault("SEAWEED_DIR", str(folder / "seaweedfs"))
+    config.setdefault("JOB_QUEUE_FILE", str(folder / "jobs-queue.sqlite3"))
     if not config["RULES_FILE"] and (folder / "rules.toml").exists():
         config["RULES_FILE"] = str(folder / "rules.toml")
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 1024 * 1024

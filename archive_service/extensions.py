@@ -18,7 +18,8 @@ from .db import db
 from .errors import AppError
 from .index_keeper import IndexKeeper
 from .index_writer import IndexWriter
-from .models import IndexOutbox
+from .models import IndexOutbox, Job
+from .queue import JobQueue
 from .services.indexer import decision_codes
 from .services.settings import Settings
 
@@ -32,6 +33,8 @@ class ArchiveState:
     _store: ObjectStore | None = field(default=None, repr=False)
     _keeper: IndexKeeper | None = field(default=None, repr=False)
     writer: IndexWriter | None = field(default=None, repr=False)
+    queue_config: tuple[str, Path] = ("", Path("jobs-queue.sqlite3"))  # redis url, sqlite file
+    _queue: JobQueue | None = field(default=None, repr=False)
     # set by `archive serve` when it supervises the embedded SeaweedFS: its health as a dict
     storage_health: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -50,6 +53,13 @@ class ArchiveState:
             self._store = S3ObjectStore(self.s3["endpoint"], self.s3["access_key"],
                                         self.s3["secret_key"], self.s3["bucket"])
         return self._store
+
+    @property
+    def queue(self) -> JobQueue:
+        """The job queue: embedded SQLite in the instance folder, or Redis when configured."""
+        if self._queue is None:
+            self._queue = JobQueue(*self.queue_config)
+        return self._queue
 
     @property
     def keeper(self) -> IndexKeeper:
@@ -79,8 +89,24 @@ class Archive:
                 "secret_key": cfg["S3_SECRET_KEY"], "bucket": cfg["S3_BUCKET"]},
             index_dir=Path(cfg["INDEX_DIR"]),
             engine=_engine(cfg.get("SEARCH_ENGINE") or "whoosh"),
+            queue_config=(cfg.get("REDIS_URL") or "", Path(cfg["JOB_QUEUE_FILE"])),
         )
         db.after_commit(app, self._follow_outbox)
+        db.after_commit(app, self._send_jobs)
+
+    def _send_jobs(self, inserted: frozenset[str]) -> None:
+        """A commit that queued a job hands its id to the queue (after the commit, never
+        before: a worker must find the row).  A failure leaves it for the workers' re-send."""
+        if Job.__tablename__ not in inserted:
+            return
+        from .services.jobs import take_unsent
+
+        queue = self.state.queue
+        for job_id in take_unsent(db.transaction):
+            try:
+                queue.enqueue(job_id)
+            except Exception:  # noqa: BLE001 - the row stays queued; workers re-send it
+                current_app.logger.exception("任务 %s 未能送入队列，稍后由任务进程重新发送", job_id)
 
     def _follow_outbox(self, inserted: frozenset[str]) -> None:
         """A commit that queued index work drains it: the index follows the commit."""

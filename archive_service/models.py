@@ -187,6 +187,10 @@ class ItemVersion(Base):
     text_cut_at: Mapped[int | None] = mapped_column(default=None)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a vocabulary.FileState: "processing" while a job reads the text (OCR, .doc conversion)
+    state: Mapped[str] = mapped_column(String(20), default="ready", server_default="ready")
+    state_error: Mapped[str | None] = mapped_column(Text)  # why reading the text failed (Chinese)
+    job_id: Mapped[int | None] = mapped_column(default=None)
 
 
 class Attachment(Base):
@@ -350,3 +354,28 @@ class ExamResult(Base):
     academic_year: Mapped[str] = mapped_column(String(9))
     teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     score: Mapped[float]
+
+
+class Job(Base):
+    """Long work for the queue's workers; the row is the truth, the queue only carries its id."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # vocabulary.JobKind
+    state: Mapped[str] = mapped_column(String(20), index=True)  # vocabulary.JobState
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    school_id: Mapped[int | None] = mapped_column(index=True)  # whose admins may see it
+    item_id: Mapped[int | None] = mapped_column(index=True)
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int] = mapped_column(default=0)
+    progress_current: Mapped[str] = mapped_column(String(300), default="")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str] = mapped_column(String(120), default="")  # host:pid of the runner
+    heartbeat_at: Mapped[datetime | None]
+    enqueued_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

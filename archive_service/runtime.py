@@ -103,8 +103,10 @@ def _raise_shutdown(signum: int, _frame: FrameType | None) -> None:
 
 
 def serve_forever(app: Flask, *, host: str, port: int, threads: int, grace: float = GRACE_SECONDS,
-                  ready: Callable[[str], None] | None = None) -> None:
-    """Serve ``app`` until SIGTERM/SIGINT; then stop cleanly and return."""
+                  ready: Callable[[str], None] | None = None,
+                  stopping: Callable[[], None] | None = None) -> None:
+    """Serve ``app`` until SIGTERM/SIGINT; then stop cleanly and return.  ``stopping`` runs
+    before leftover tools are killed (the job worker stops taking and finishing jobs)."""
     from waitress import create_server, wasyncore
 
     server: Any = create_server(app, host=host, port=port, threads=threads, ident="archive",
@@ -122,6 +124,8 @@ def serve_forever(app: Flask, *, host: str, port: int, threads: int, grace: floa
         _flush(server, time.monotonic() + 2.0)  # send the answers of requests that finished
         server.close()
     finally:
+        if stopping is not None:
+            stopping()
         kill_running_tools()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

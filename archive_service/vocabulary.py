@@ -333,3 +333,41 @@ LOG_ACTION_NAMES: dict[str, str] = {
     LogAction.DOWNLOAD: "下载", LogAction.EXPORT: "导出", LogAction.REVIEW: "筛选/核定",
     LogAction.DENIED: "拒绝访问", LogAction.CHANGE: "其他修改",
 }
+
+
+class JobKind(StrEnum):
+    """Long work run by the job queue's workers, off the request."""
+
+    EXTRACT = "extract"  # text of an uploaded file: OCR of a scan, .doc conversion
+    REINDEX = "reindex"
+    EXPORT = "export"  # the bound collection with its register, originals and snapshot
+
+
+JOB_KIND_NAMES: dict[str, str] = {
+    JobKind.EXTRACT: "文字识别", JobKind.REINDEX: "重建检索索引", JobKind.EXPORT: "装订成册导出",
+}
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JOB_STATE_NAMES: dict[str, str] = {
+    JobState.QUEUED: "排队中", JobState.RUNNING: "进行中", JobState.DONE: "已完成", JobState.FAILED: "失败",
+}
+
+
+class FileState(StrEnum):
+    """Whether an uploaded file's text is read yet (OCR and conversions run as jobs)."""
+
+    READY = "ready"
+    PROCESSING = "processing"
+    FAILED = "failed"
+
+
+FILE_STATE_NAMES: dict[str, str] = {
+    FileState.READY: "已识别", FileState.PROCESSING: "正在识别文字…", FileState.FAILED: "识别失败",
+}

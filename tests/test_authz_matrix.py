@@ -27,6 +27,7 @@ YEAR = "2025-2026"
 DOC = "zh_docx_12_yingyu_jiaoxue_zongjie.docx"
 PDF = "zh_pdf_06_kechengsizheng_jiaoxuesheji.pdf"
 BOUND = "zh_pdf_04_mokuai1_jiaoan.pdf"
+SCAN = "edge_01_scan_zhongqi_tongzhi.pdf"
 
 
 def row(*codes: int) -> dict[str, int]:
@@ -152,6 +153,14 @@ MATRIX: dict[str, Case] = {
     "GET /api/v1/register": Case(same(200, 401), path=f"/api/v1/register?year={YEAR}"),
     "GET /api/v1/register.csv": Case(same(200, 401), path=f"/api/v1/register.csv?year={YEAR}"),
     "GET /api/v1/register.xlsx": Case(same(200, 401), path=f"/api/v1/register.xlsx?year={YEAR}"),
+    # the owner's OCR job (queued): its starter and the school's admins see it; retry is for
+    # admins and only of a failed job (409 here)
+    "GET /api/v1/jobs/<int:job_id>": Case(row(401, 200, 404, 404, 404, 404, 200, 404, 200),
+                                          path="/api/v1/jobs/{job}"),
+    "POST /api/v1/jobs/<int:job_id>/retry": Case(row(401, 403, 404, 404, 404, 404, 409, 404, 409),
+                                                 path="/api/v1/jobs/{job}/retry"),
+    "POST /jobs/<int:job_id>/retry": Case(row(302, 403, 404, 404, 404, 404, 409, 404, 409),
+                                          path="/jobs/{job}/retry"),
     "GET /api/v1/collection.pdf": Case(row(401, 403, 403, 403, 403, 403, 200, 403, 200),
                                        path=f"/api/v1/collection.pdf?year={YEAR}&school_id={{school}}"),
 }
@@ -204,6 +213,8 @@ def actors(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Settings) -> A
         content_type="multipart/form-data")
     assert res.status_code == 201, res.get_json()
     attachment = owner.get(f"/api/v1/items/{item['id']}/attachments").get_json()["items"][0]["id"]
+    scan = owner.upload(corpus(SCAN), title="扫描件")
+    assert scan.status_code == 202, scan.get_json()  # its OCR job stays queued (no worker here)
     bound = owner.upload(corpus(BOUND), kind="lesson_design", title="教学设计").get_json()
     res = world.admin.post(f"/api/v1/items/{bound['id']}/selection", {"selected": True})
     assert res.status_code == 200, res.get_json()  # something to bind into the collection
@@ -213,6 +224,7 @@ def actors(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Settings) -> A
                     if t["name"] == "throwaway")
     assert throwaway
     ids = {"item": item["id"], "attachment": attachment, "token": token_id,
+           "job": scan.get_json()["job_id"],
            "owner": owner.get("/api/v1/me").get_json()["id"],
            "user": api["same_school"].get("/api/v1/me").get_json()["id"],  # type: ignore[union-attr]
            "school": world.schools["第一中学"], "school_name": "第一中学"}

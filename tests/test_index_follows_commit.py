@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 
 from archive_service.db import db
 from archive_service.extensions import archive
-from archive_service.models import AuditEvent, IndexOutbox
+from archive_service.job_runner import drain
+from archive_service.models import AuditEvent, IndexOutbox, Item, ItemVersion
 from archive_service.services.consistency import run_check
 from tests.helpers import Api, World, corpus
 
@@ -110,6 +111,7 @@ API_CASES: dict[str, Case] = {
     "api.create_token": lambda s: _status(s.world.client.post("/api/v1/tokens", json={
         "username": "t1", "password": "secret-pass-1"}), 201),
     "api.restore_item": lambda s: _status(s.world.admin.post(_item(_deleted(s), "/restore")), 200),
+    "api.retry_job": lambda s: _status(s.world.admin.post(f"/api/v1/jobs/{_failed_job(s)}/retry"), 202),
     "api.revoke_token": lambda s: _status(s.teacher.delete(
         f"/api/v1/tokens/{s.teacher.get('/api/v1/tokens').get_json()['items'][0]['id']}"), 204),
 }
@@ -140,6 +142,7 @@ PAGE_CASES: dict[str, Case] = {
                                        {"action": "unlock"}, csrf_from="/admin/users"),
     "admin.restore_item": lambda s: s.form(s.admin_page, f"/admin/items/{_deleted(s).item_id}/restore",
                                            {}, csrf_from="/admin/trash"),
+    "jobs.retry": lambda s: s.form(s.admin_page, f"/jobs/{_failed_job(s)}/retry", {}),
     "auth.login": lambda s: s.teacher_page,
     "auth.logout": lambda s: s.form(s.teacher_page, "/logout", {}, csrf_from="/account"),
 }
@@ -149,6 +152,20 @@ CASES = {**API_CASES, **PAGE_CASES}
 def _user_id(s: Scene, username: str) -> int:
     users = s.world.admin.get("/api/v1/users").get_json()["items"]
     return next(u["id"] for u in users if u["username"] == username)
+
+
+def _failed_job(s: Scene) -> int:
+    """A scan whose OCR job failed (its original was missing, then put back): the job's id."""
+    item = s.teacher.upload(corpus("edge_01_scan_zhongqi_tongzhi.pdf"), title="扫描件").get_json()
+    with s.world.app.app_context():
+        version = db.session.get(ItemVersion, db.session.get(Item, item["id"]).current_version_id)
+        key, sha = version.object_key, version.sha256
+        archive.store.delete(key)
+    drain(s.world.app)
+    with s.world.app.app_context():
+        archive.store.put_file(key, corpus("edge_01_scan_zhongqi_tongzhi.pdf"),
+                               content_type="application/pdf", sha256_hex=sha)
+    return int(item["job_id"])
 
 
 def _deleted(s: Scene) -> Scene:
@@ -165,6 +182,7 @@ DONE = {
     "items.preference": "已告知学校", "account.users": "已添加用户 t2",
     "account.add_school": "已添加学校", "account.settings": "令牌",
     "account.manage": "已完成", "admin.restore_item": "已恢复该成果",
+    "jobs.retry": "已重新排队",
 }
 PAPER = {"api.add_recognition", "items.add_recognition"}
 def _scene(world: World, endpoint: str) -> Scene:

@@ -31,6 +31,7 @@ from pathlib import Path
 from .doc import extract_doc
 from .docx import extract_docx
 from .model import DOC_MIME, DOCX_MIME, PDF_MIME, Extraction, ExtractionError
+from .ocr import PageProgress
 from .pdf import extract_pdf
 from .sandbox import Deadline
 from .sniff import HEAD_SIZE, sniff
@@ -39,6 +40,7 @@ from .tools import tool_status
 __all__ = [
     "DOCX_MIME",
     "DOC_MIME",
+    "PageProgress",
     "PDF_MIME",
     "Extraction",
     "ExtractionError",
@@ -57,6 +59,7 @@ def extract(
     ocr: bool = True,
     max_ocr_pages: int = 30,
     timeout: float = 60.0,
+    on_page: PageProgress | None = None,
 ) -> Extraction:
     """Text of the uploaded file at ``path`` (``filename`` is the user's name for it)."""
     path = Path(path).absolute()
@@ -69,7 +72,8 @@ def extract(
             return extract_docx(path)
         if fmt == "doc":
             return extract_doc(path, deadline=deadline)
-        return extract_pdf(path, ocr=ocr, max_ocr_pages=max_ocr_pages, deadline=deadline)
+        return extract_pdf(path, ocr=ocr, max_ocr_pages=max_ocr_pages, deadline=deadline,
+                           on_page=on_page)
     except ExtractionError:
         raise
     except Exception as exc:  # a parser bug or an odd file must become a message, not a 500

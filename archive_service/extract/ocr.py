@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tempfile
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,14 +17,26 @@ WORKERS = 2
 LANGS = "chi_sim+eng"
 
 
-def ocr_pdf(path: Path, pages: int, deadline: Deadline) -> str:
+PageProgress = Callable[[int, int], None]
+"""Called with (pages done, pages to read) as OCR goes."""
+
+
+def ocr_pdf(path: Path, pages: int, deadline: Deadline, on_page: PageProgress | None = None) -> str:
     """Text of the first ``pages`` pages, two pages at a time; unreadable pages give ''."""
+    done = [0]
+    lock = threading.Lock()
+
+    def page(number: int, tmp: Path) -> str:
+        text = _ocr_page(path, number, tmp, deadline)
+        if on_page is not None:
+            with lock:
+                done[0] += 1
+                on_page(done[0], pages)
+        return text
+
     with tempfile.TemporaryDirectory(prefix="archive-ocr-") as tmp:
         with ThreadPoolExecutor(WORKERS) as pool:
-            futures = [
-                pool.submit(_ocr_page, path, number, Path(tmp), deadline)
-                for number in range(1, pages + 1)
-            ]
+            futures = [pool.submit(page, number, Path(tmp)) for number in range(1, pages + 1)]
             try:
                 texts = [future.result() for future in futures]
             except BaseException:

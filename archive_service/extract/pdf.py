@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .model import MESSAGES, NO_PDF_TOOL, OCR_EMPTY, PDF_MIME, Extraction, ExtractionError
-from .ocr import ocr_pdf
+from .ocr import PageProgress, ocr_pdf
 from .pdfguard import check_pdf_inflation
 from .sandbox import DEFAULT_MEMORY, Deadline, Result, run
 from .text import drop_garbage, nonspace_count, paragraphs
@@ -33,7 +33,8 @@ ACTIVE_NAMES = {
 _PAGES = re.compile(r"^Pages:\s+(\d+)", re.MULTILINE)
 
 
-def extract_pdf(path: Path, *, ocr: bool, max_ocr_pages: int, deadline: Deadline) -> Extraction:
+def extract_pdf(path: Path, *, ocr: bool, max_ocr_pages: int, deadline: Deadline,
+                on_page: PageProgress | None = None) -> Extraction:
     """Text of a PDF; OCR when it is a scan and ``ocr`` is allowed.
 
     Refused before any tool runs when its streams inflate past the budget (``pdf_bomb``), and
@@ -50,7 +51,8 @@ def extract_pdf(path: Path, *, ocr: bool, max_ocr_pages: int, deadline: Deadline
         warnings = (f"已忽略无法识别的乱码字符 {dropped:,} 个",) if dropped else ()
         result = Extraction(paragraphs(text), "pdf", PDF_MIME, pages, False, warnings)
     else:
-        result = _scanned(path, pages or 1, ocr=ocr, max_pages=max_ocr_pages, deadline=deadline)
+        result = _scanned(path, pages or 1, ocr=ocr, max_pages=max_ocr_pages, deadline=deadline,
+                          on_page=on_page)
     note = active_content_warning(path, deadline)
     return replace(result, warnings=result.warnings + (note,)) if note else result
 
@@ -70,13 +72,14 @@ def active_content_warning(path: Path, deadline: Deadline) -> str | None:
 
 
 def _scanned(
-    path: Path, pages: int, *, ocr: bool, max_pages: int, deadline: Deadline
+    path: Path, pages: int, *, ocr: bool, max_pages: int, deadline: Deadline,
+    on_page: PageProgress | None = None,
 ) -> Extraction:
     """OCR a scanned PDF, or explain that its text cannot be read."""
     if not ocr or not ocr_available():
         raise ExtractionError.of("no_text")
     count = min(pages, max_pages)
-    text, _ = drop_garbage(ocr_pdf(path, count, deadline))
+    text, _ = drop_garbage(ocr_pdf(path, count, deadline, on_page))
     if nonspace_count(text) == 0:
         raise ExtractionError("no_text", OCR_EMPTY)
     warnings = [OCR_WARNING]

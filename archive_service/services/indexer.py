@@ -69,6 +69,9 @@ def stamp_of(item: Item, decision: str = "") -> str:
     year, owner (the content part) and the decision code (after ``|``)."""
     title = hashlib.sha1(item.title.encode(), usedforsecurity=False).hexdigest()[:12]
     content = f"{item.current_version_id}:{item.kind}:{item.academic_year}:{item.owner_id}:{title}"
+    version = item.current_version
+    if version is not None and version.state != "ready":  # the text is still being read
+        content += f":{version.state}"
     return f"{content}|{decision}"
 
 

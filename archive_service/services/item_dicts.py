@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Item, User
+from ..models import Item, Job, User
 from ..rules import Rules, TeacherRegister, length_threshold
-from ..vocabulary import Kind
+from ..vocabulary import FILE_STATE_NAMES, FileState, Kind
 from .counting import describe
 from .register import decide, decision_dict, item_decision, selection_state
 from .settings import Settings
@@ -55,9 +55,15 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> Ite
                                      item.return_reason),
         "return_reason": item.return_reason,
         "teacher_preferred": item.teacher_preferred,
-        "decision": decision_dict(item_decision(register, item.id, item.academic_year)),
+        "decision": decision_dict(item_decision(register, item.id, item.academic_year))
+        if version.state == FileState.READY else None,
         "verification": verification_dict(item, rules),
         "created_at": _aware(item.created_at),
+        "state": version.state,
+        "state_name": FILE_STATE_NAMES.get(version.state, version.state),
+        "state_error": version.state_error,
+        "job_id": version.job_id,
+        "job_progress": None,  # filled by items_dicts while the text is being read
     }
 
 
@@ -77,7 +83,14 @@ def verification_dict(item: Item, rules: Rules) -> VerificationDict | None:
 
 def items_dicts(session: Session, settings: Settings, items: list[Item]) -> list[ItemDict]:
     registers = registers_for(session, settings, {i.owner_id for i in items})
-    return [item_dict(i, registers.get(i.owner_id), settings.rules) for i in items]
+    out = [item_dict(i, registers.get(i.owner_id), settings.rules) for i in items]
+    waiting = {d["job_id"] for d in out if d["job_id"] is not None and d["state"] != FileState.READY}
+    progress = {job.id: {"done": job.progress_done, "total": job.progress_total,
+                         "current": job.progress_current}
+                for job in session.scalars(select(Job).where(Job.id.in_(waiting)))} if waiting else {}
+    for data in out:
+        data["job_progress"] = progress.get(data["job_id"]) if data["job_id"] in waiting else None
+    return out
 
 
 def one_item_dict(session: Session, settings: Settings, item: Item) -> ItemDict:

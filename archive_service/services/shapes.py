@@ -184,7 +184,12 @@ class ItemDict(CountInfo):
     selection: str  # vocabulary.Selection
     return_reason: str | None
     teacher_preferred: bool
-    decision: DecisionDict | None
+    decision: DecisionDict | None  # None while the file's text is read (state "processing")
     verification: VerificationDict | None  # None: the rules do not ask for it for this kind
     created_at: str
+    state: str  # vocabulary.FileState
+    state_name: str
+    state_error: str | None
+    job_id: int | None  # the job reading the text (OCR, .doc conversion)
+    job_progress: dict[str, Any] | None  # {done, total, current} while it runs
     notice: NotRequired[str | None]  # upload answers: why the new item did not take the slot

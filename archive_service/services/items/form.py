@@ -7,7 +7,9 @@ from datetime import date
 from typing import Any
 
 from ...errors import AppError
-from ...extract import Extraction, ExtractionError, extract
+from ...extract import DOC_MIME, PDF_MIME, Extraction, ExtractionError, PageProgress, extract, sniff
+from ...extract.sniff import HEAD_SIZE, check_ole
+from ...extract.tools import ocr_available
 from ...rules import minhash
 from ...vocabulary import KIND_NAMES, Kind
 from ..counting import measure
@@ -41,6 +43,7 @@ class Prepared:
     fingerprint: list[int] = field(default_factory=list)
     count_detail: dict[str, Any] = field(default_factory=dict)
     text_cut_at: int | None = None  # the text kept was cut to this many characters
+    deferred: bool = False  # the text is read by a job (OCR, .doc conversion): not yet known
 
 
 def validate_form(form: ItemForm, today: date | None = None
@@ -64,18 +67,63 @@ def validate_form(form: ItemForm, today: date | None = None
     return completed, details, recognitions
 
 
-def prepare(form: ItemForm, staged: StagedFile, settings: Settings) -> Prepared:
-    """Validate the form, then the file; raise AppError before anything is stored."""
+def prepare(form: ItemForm, staged: StagedFile, settings: Settings, *,
+            defer_slow: bool = False) -> Prepared:
+    """Validate the form, then the file; raise AppError before anything is stored.
+
+    With ``defer_slow`` what may take seconds (OCR of a scan, a .doc conversion) is left to a
+    job: the cheap checks still run here (type, encryption, PDF bombs, damaged files)."""
     completed, details, recognitions = validate_form(form, settings.today())
+    base: dict[str, Any] = {"form": form, "completed": completed, "details": details,
+            "recognitions": recognitions, "staged": staged}
+    placeholder = _slow_file(staged, settings) if defer_slow else None
+    if placeholder is not None:
+        return Prepared(**base, extraction=placeholder, char_count=0, deferred=True)
+    return Prepared(**base, **read_text(staged, settings, ocr=settings.ocr_enabled))
+
+
+def _slow_file(staged: StagedFile, settings: Settings) -> Extraction | None:
+    """An empty extraction when the file's text must be read by a job, else None."""
+    with staged.path.open("rb") as fh:
+        fmt, _ = _sniffed(fh.read(HEAD_SIZE), staged.filename)
+    if fmt == "doc":
+        _checked(lambda: check_ole(staged.path))
+        return Extraction("", "doc", DOC_MIME, None, True)  # unconfirmed until read
+    if fmt != "pdf" or not settings.ocr_enabled or not ocr_available():
+        return None
     try:
-        result = extract(staged.path, staged.filename, ocr=settings.ocr_enabled,
-                         max_ocr_pages=settings.max_ocr_pages)
+        extract(staged.path, staged.filename, ocr=False)
+    except ExtractionError as exc:
+        if exc.code != "no_text":
+            raise AppError(exc.code, exc.message, 422) from exc
+        return Extraction("", "pdf", PDF_MIME, None, True)
+    return None
+
+
+def _sniffed(head: bytes, filename: str) -> tuple[str, str]:
+    try:
+        return sniff(head, filename)
+    except ExtractionError as exc:
+        raise AppError(exc.code, exc.message, 422) from exc
+
+
+def _checked(check: Any) -> None:
+    try:
+        check()
+    except ExtractionError as exc:
+        raise AppError(exc.code, exc.message, 422) from exc
+
+
+def read_text(staged: StagedFile, settings: Settings, *, ocr: bool,
+              on_page: PageProgress | None = None, timeout: float = 60.0) -> dict[str, Any]:
+    """The text-derived fields of a ``Prepared`` (extraction, 字数, fingerprint …)."""
+    try:
+        result = extract(staged.path, staged.filename, ocr=ocr,
+                         max_ocr_pages=settings.max_ocr_pages, on_page=on_page, timeout=timeout)
     except ExtractionError as exc:
         raise AppError(exc.code, exc.message, 422) from exc
     char_count, detail = measure(result, settings.rules)  # over the whole text
     result, cut_at = cap_text(result, settings.max_indexed_chars, char_count)
-    return Prepared(
-        form=form, completed=completed, details=details, recognitions=recognitions,
-        staged=staged, extraction=result, char_count=char_count,
-        fingerprint=list(minhash(result.text)), count_detail=detail, text_cut_at=cut_at,
-    )
+    return {"extraction": result, "char_count": char_count,
+            "fingerprint": list(minhash(result.text)), "count_detail": detail,
+            "text_cut_at": cut_at}

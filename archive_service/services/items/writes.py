@@ -18,8 +18,8 @@ from storage import ObjectStore
 from ...db import UnitOfWork
 from ...errors import AppError, Forbidden, NotFound
 from ...models import AuditEvent, IndexOutbox, Item, ItemVersion, Recognition, User, utcnow
-from ...vocabulary import Action, Role
-from .. import idempotency
+from ...vocabulary import Action, FileState, JobKind, Role
+from .. import idempotency, jobs
 from ..copies import find_copy
 from ..idempotency import Claim
 from ..metadata import RecognitionInput
@@ -43,7 +43,19 @@ def _new_version(session: Session, item: Item, prepared: Prepared, key: str, act
         text_parts=[list(seg) for seg in ext.segments], count_detail=prepared.count_detail,
         fingerprint=prepared.fingerprint, warnings=list(ext.warnings), uploaded_by_id=actor.id,
         text_cut_at=prepared.text_cut_at,
+        state=FileState.PROCESSING if prepared.deferred else FileState.READY,
     )
+
+
+def _queue_reading(session: Session, actor: User, item: Item, version: ItemVersion,
+                   prepared: Prepared) -> None:
+    """A deferred file's text is read by a job, queued in the same transaction."""
+    if not prepared.deferred:
+        return
+    job = jobs.submit(session, JobKind.EXTRACT, {"version_id": version.id}, actor=actor,
+                      school_id=item.owner.school_id if item.owner else actor.school_id,
+                      item_id=item.id)
+    version.job_id = job.id
 
 
 def _record_recognitions(item: Item, recognitions: list[RecognitionInput]) -> None:
@@ -69,6 +81,7 @@ def insert_item(session: Session, actor: User, prepared: Prepared, key: str,
     session.add(version)
     session.flush()
     item.current_version_id = version.id
+    _queue_reading(session, actor, item, version, prepared)
     _record_recognitions(item, prepared.recognitions)
     session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.UPLOAD,
                            details={"version": 1, "filename": version.original_filename}))
@@ -100,7 +113,7 @@ def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
     key committed meanwhile, its item is returned instead (or 422 if it sent otherwise)."""
     try:
         require_uploader(actor)
-        prepared = prepare(form, staged, settings)
+        prepared = prepare(form, staged, settings, defer_slow=True)
     except BaseException:
         staged.discard()
         raise
@@ -152,6 +165,7 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
         session.add(version)
         session.flush()
         item.current_version_id = version.id
+        _queue_reading(session, actor, item, version, prepared)
         item.return_reason = None
         session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.REPLACE_FILE,
                                details={"version": number, "filename": staged.filename}))
@@ -166,7 +180,7 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
             form = ItemForm(kind=item.kind, title=item.title,
                             completion_date=item.completion_date.isoformat(),
                             subtype=item.subtype, metadata=dict(item.details))
-        prepared = prepare(form, staged, settings)
+        prepared = prepare(form, staged, settings, defer_slow=True)
     except BaseException:
         staged.discard()
         raise

@@ -16,7 +16,7 @@ from ...services.item_lists import attachments, version_of, versions, visible_at
 from ...services.scope import visible_item
 from ...services.search import SearchRequest, search
 from ...services.shapes import ItemDict
-from ...vocabulary import Code
+from ...vocabulary import Code, FileState
 from ..common import stage_file
 from ..downloads import file_response
 from ..filters import iso_utc
@@ -59,9 +59,18 @@ if TYPE_CHECKING:
     from ...models import Item
 
 
-def _item_response(item_id: int, status: int = 200) -> Any:
+def _item_response(item_id: int, status: int = 200, accepted: bool = False) -> Any:
     item = visible_item(db.session, actor(), item_id)
-    return jsonify(one_item_dict(db.session, archive.settings, item)), status
+    data = one_item_dict(db.session, archive.settings, item)
+    response = jsonify(data)
+    _link_job(response, data)
+    return response, 202 if accepted and data["state"] == FileState.PROCESSING else status
+
+
+def _link_job(response: Any, data: ItemDict) -> None:
+    """A file whose text a job is reading: 202 and a link to the job."""
+    if data["job_id"] is not None and data["state"] != FileState.READY:
+        response.headers["Link"] = f'<{url_for("api.get_job", job_id=data["job_id"])}>; rel="job"'
 
 
 def _competition_notice(data: ItemDict) -> str | None:
@@ -77,6 +86,7 @@ def _competition_notice(data: ItemDict) -> str | None:
     "成果",
     response=ItemOut,
     status=201,
+    also=(202,),
     location=True,
     links=("get_item", "list_versions", "item_history", "list_attachments", "get_original",
            "set_selection", "set_preference", "delete_item"),
@@ -100,9 +110,11 @@ def upload_item() -> Any:
     data["notice"] = _competition_notice(data)
     response = jsonify(data)
     response.headers["Location"] = url_for("api.get_item", item_id=item_id)
+    _link_job(response, data)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return response, 200 if replayed else 201
+        return response, 200
+    return response, 202 if data["state"] == FileState.PROCESSING else 201
 
 
 @bp.get("/items")
@@ -149,6 +161,7 @@ def delete_item(item_id: int) -> Any:
     "替换文件（生成新版本）",
     "成果",
     response=ItemOut,
+    also=(202,),
     errors=(403, 404, 409, 413, 422, 503),
     form=FileForm,
 )
@@ -158,7 +171,7 @@ def replace_file(item_id: int) -> Any:
     staged = stage_file(parse_form(FileForm).file)
     item_service.replace_file(db.transaction, archive.store, archive.settings, actor(), item_id,
                               staged)
-    return _item_response(item_id)
+    return _item_response(item_id, accepted=True)
 
 
 @bp.get("/items/<int:item_id>/versions")

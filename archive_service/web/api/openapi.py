@@ -89,6 +89,9 @@ def _body(op: Operation, schemas: _Schemas) -> dict[str, Any] | None:
     return {"required": True, "content": content} if content else None
 
 
+ACCEPTED_TEXT = "已接收：文件已保存，文字识别等耗时工作作为任务继续进行（见 job_id 与 Link: rel=job）"
+
+
 def _responses(op: Operation, schemas: _Schemas) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": op.summary}
     if op.media:
@@ -102,6 +105,8 @@ def _responses(op: Operation, schemas: _Schemas) -> dict[str, Any]:
                                 "parameters": {"item_id": "$response.body#/id"}}
                        for target in op.links}
     responses: dict[str, Any] = {str(op.status): ok}
+    for code in op.also:
+        responses[str(code)] = {**ok, "description": ACCEPTED_TEXT if code == 202 else op.summary}
     error = _json({"$ref": REF.format(model="Error")})
     codes = set(op.errors) | ALWAYS | ({422} if op.query or op.body or op.form else set())
     if op.form:  # a file: too large, or of a type the operation does not take

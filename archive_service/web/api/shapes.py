@@ -13,6 +13,14 @@ from ... import vocabulary
 from .contract import YEAR_PATTERN, Decision, Kind, Role
 
 Selection = Literal["pending", "selected", "new_version_pending", "returned"]
+if TYPE_CHECKING:
+    FileState = str
+    JobKindCode = str
+    JobStateCode = str
+else:
+    FileState = Literal[tuple(s.value for s in vocabulary.FileState)]
+    JobKindCode = Literal[tuple(k.value for k in vocabulary.JobKind)]
+    JobStateCode = Literal[tuple(s.value for s in vocabulary.JobState)]
 AwareTime = str  # ISO 8601 with a UTC offset, e.g. 2026-12-02T03:00:00+00:00
 
 
@@ -51,6 +59,12 @@ class VerificationOut(BaseModel):
     verified_at: AwareTime | None = Field(json_schema_extra={"format": "date-time"})
 
 
+class JobProgress(BaseModel):
+    done: int
+    total: int
+    current: str
+
+
 class ItemOut(BaseModel):
     id: int
     kind: Kind
@@ -83,9 +97,33 @@ class ItemOut(BaseModel):
     selection: Selection
     return_reason: str | None
     teacher_preferred: bool
-    decision: DecisionOut | None
+    decision: DecisionOut | None = Field(description="正在识别文字（state=processing）时为 null")
     verification: VerificationOut | None = Field(description="null：本类型不需核验证明材料")
     created_at: AwareTime = Field(json_schema_extra={"format": "date-time"})
+    state: FileState = Field(description="ready 已识别；processing 正在识别文字（OCR、.doc 转换，见 job_id）；"
+                                         "failed 识别失败（原因见 state_error，管理员可重试任务）")
+    state_name: str
+    state_error: str | None
+    job_id: int | None
+    job_progress: JobProgress | None = Field(description="识别进度（页）：done/total，正在识别时给出")
+
+
+class JobOut(BaseModel):
+    """A job of the queue: its state, progress and result."""
+
+    id: int
+    kind: JobKindCode
+    kind_name: str
+    state: JobStateCode
+    state_name: str
+    progress: JobProgress
+    result: dict[str, Any] | None
+    error: str | None = Field(description="失败原因（中文）")
+    attempts: int
+    item_id: int | None
+    created_at: AwareTime = Field(json_schema_extra={"format": "date-time"})
+    started_at: AwareTime | None = Field(json_schema_extra={"format": "date-time"})
+    finished_at: AwareTime | None = Field(json_schema_extra={"format": "date-time"})
 
 
 class SchoolOut(BaseModel):
@@ -322,6 +360,7 @@ class Operation:
     public: bool = False
     errors: tuple[int, ...] = (403, 404, 422)
     location: bool = False  # 201 with a Location header
+    also: tuple[int, ...] = ()  # further success statuses with the same body (202: a job goes on)
     links: tuple[str, ...] = ()  # operations that take this answer's ``id`` as ``item_id``
     extra: dict[str, Any] = field(default_factory=dict)
 
