@@ -78,6 +78,7 @@ MATRIX: dict[str, Case] = {
                                                             "new": "y"}),
     "GET /my/items": Case(TEACHER_PAGE),
     "GET /my/hours": Case(TEACHER_PAGE),
+    "GET /my/hours/certificate.pdf": Case(TEACHER_PAGE),  # each teacher's own 学时证明
     "GET /my/items/new": Case(TEACHER_PAGE),
     "POST /my/items/new": Case(row(302, 400, 400, 400, 403, 403, 403, 403, 403), data=lambda r: {}),
     "GET /search": Case(same(200, 302)),
@@ -87,6 +88,8 @@ MATRIX: dict[str, Case] = {
     "GET /admin/register.xlsx": Case(STAFF_PAGE),
     "GET /admin/register/<int:teacher_id>": Case(row(302, 403, 403, 403, 200, 404, 200, 404, 200),
                                                  path="/admin/register/{owner}"),
+    "GET /admin/register/<int:teacher_id>/certificate.pdf": Case(
+        row(302, 403, 403, 403, 403, 403, 200, 404, 200), path="/admin/register/{owner}/certificate.pdf"),
     "GET /admin/collection.pdf": Case(row(302, 403, 403, 403, 403, 403, 200, 403, 200),
                                       path=f"/admin/collection.pdf?year={YEAR}&school={{school_name}}"),
     "GET /admin/users": Case(ADMIN_PAGE),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,44 @@ def test_workbook_has_a_sheet_per_source_and_term(
     second = {r[2]: r for r in wb["考勤2025—2026学年第二学期"].iter_rows(min_row=3, values_only=True)}
     assert second["钱老师"][head.index("旷工")] == 1
     assert second["赵老师"][head.index("事假")] == 1
+
+
+def _pdf_text(data: bytes, tmp_path: Path) -> tuple[int, str]:
+    """(pages, text) of a PDF, read by poppler as a reader's viewer would."""
+    path = tmp_path / "cert.pdf"
+    path.write_bytes(data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))  # type: ignore[union-attr]
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return pages, re.sub(r"[ \t]+", " ", text)
+
+
+def test_certificate_is_one_printable_page(
+        school: tuple[World, dict[str, Api], dict[str, int]], tmp_path: Path) -> None:
+    world, apis, _ = school
+    client = page_login(world.app, "qian")
+    res = client.get(f"/my/hours/certificate.pdf?year={YEAR}")
+    assert res.status_code == 200 and res.mimetype == "application/pdf"
+    assert "filename*=UTF-8''" in res.headers["Content-Disposition"]
+    pages, text = _pdf_text(res.data, tmp_path)
+    assert pages == 1
+    assert "教师校本研修学时证明" in text and "钱老师" in text and "2025—2026学年" in text
+    assert "本学年考核结果：不合格" in text
+    assert "本学年旷工 3 次（达到 3 次即为不合格）" in text
+    assert "旷工 3 次" in text and "本学年合计 2 学时（年度目标 24 学时）" in text
+
+    wang_id = apis["wang"].get("/api/v1/me").get_json()["id"]
+    admin = page_login(world.app, "admin", world.app.config["ADMIN_PASSWORD"])
+    res = admin.get(f"/admin/register/{wang_id}/certificate.pdf?year={YEAR}")
+    assert res.status_code == 200
+    pages, text = _pdf_text(res.data, tmp_path)
+    assert pages == 1 and "王老师" in text and "本学年考核结果：合格" in text
+    assert "校本课程开发" in text and "10 学时" in text  # the 4:1 lecture among the counted lines
+    # a teacher cannot ask for a colleague's: the page gives their own
+    own = client.get(f"/my/hours/certificate.pdf?year={YEAR}&teacher={wang_id}")
+    assert "钱老师" in _pdf_text(own.data, tmp_path)[1]
+    other = world.user("admin2", role="admin", school="第二中学")
+    other_page = page_login(world.app, "admin2")
+    assert other_page.get(f"/admin/register/{wang_id}/certificate.pdf").status_code == 404
+    assert other is not None

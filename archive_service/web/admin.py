@@ -11,6 +11,7 @@ from ..errors import NotFound
 from ..extensions import archive
 from ..services import trash
 from ..services.accounts import school_choices, teacher_subjects
+from ..services.certificate import certificate_for
 from ..services.item_dicts import items_dicts
 from ..services.item_lists import review_queue
 from ..services.ledger_register import group_names
@@ -18,7 +19,7 @@ from ..services.register import current_year
 from ..services.scoped_register import RegisterRequest, register_for
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
 from .auth import me, roles_required
-from .downloads import collection_response, register_response
+from .downloads import collection_response, pdf_response, register_response
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -68,6 +69,13 @@ def teacher_register(teacher_id: int) -> Any:
         raise NotFound()
     return render_template("teacher/hours.html", register=data, teacher=data["teachers"][0],
                            year=req.year, years=[req.year], kinds=KIND_NAMES)
+
+
+@bp.get("/register/<int:teacher_id>/certificate.pdf")
+@roles_required(Role.ADMIN)
+def teacher_certificate(teacher_id: int) -> Any:
+    """学时证明 of a teacher of the admin's school."""
+    return pdf_response(*certificate_for(db.session, archive.settings, me(), teacher_id, _year()))
 
 
 def _register_export(fmt: str) -> Any:

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 bp = Blueprint("audit", __name__)
 SELF_AUDITED = {"auth.login", "auth.logout", "api.create_token", "static"}
 EXPORTS = {"admin.register_export_xlsx", "admin.register_export_csv", "admin.collection_pdf",
-           "api.get_collection", "api.get_register_xlsx", "api.get_register_csv", "audit.export"}
+           "api.get_collection", "api.get_register_xlsx", "api.get_register_csv", "audit.export",
+           "teacher.my_certificate", "admin.teacher_certificate"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 

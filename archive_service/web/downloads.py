@@ -48,6 +48,15 @@ def file_response(key: str, filename: str, mime: str, size: int, inline: bool = 
     return response
 
 
+def pdf_response(body: bytes, filename: str) -> Response:
+    """A generated PDF (学时证明) as a download."""
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def register_response(registers: Registers, fmt: str) -> Response:
     """学时登记表 as XLSX or CSV, named after the (first) year."""
     if fmt not in REGISTER_FORMATS:

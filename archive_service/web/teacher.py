@@ -11,6 +11,7 @@ from ..db import db
 from ..errors import AppError
 from ..extensions import archive
 from ..services import items as item_service
+from ..services.certificate import certificate_for
 from ..services.item_dicts import items_dicts
 from ..services.item_lists import item_years, own_items
 from ..services.register import current_year
@@ -18,6 +19,7 @@ from ..services.scoped_register import RegisterRequest, register_for
 from ..vocabulary import KIND_NAMES, SUBTYPES, Kind, Role
 from .auth import me, roles_required
 from .common import staged_upload
+from .downloads import pdf_response
 
 bp = Blueprint("teacher", __name__, url_prefix="/my")
 
@@ -84,3 +86,11 @@ def my_hours() -> Any:
     years = sorted({*item_years(db.session, me()), year}, reverse=True)
     return render_template("teacher/hours.html", register=register, teacher=teacher,
                            year=year, years=years, kinds=KIND_NAMES)
+
+
+@bp.get("/hours/certificate.pdf")
+@roles_required(Role.TEACHER)
+def my_certificate() -> Any:
+    """学时证明 of the teacher's own year (one printable page)."""
+    year = request.args.get("year") or current_year(archive.settings)
+    return pdf_response(*certificate_for(db.session, archive.settings, me(), None, year))
