@@ -14,7 +14,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from .vocabulary import Role
+from .vocabulary import LogAction, Role
 
 if TYPE_CHECKING:
     from indexing.home import Progress
@@ -69,6 +69,28 @@ def user_add(username: str, name: str, role: str, school_ref: str | None, staff_
         click.echo(f"已添加用户 #{row.id} {row.username}（{role}）")
     if not password:
         click.echo(f"初始密码：{secret}")
+
+
+@user.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（便于脚本），否则交互输入两次")
+@with_appcontext
+def user_set_password(username: str, password_stdin: bool) -> None:
+    """Set USERNAME's password (usable at once; ends the user's sessions and tokens)."""
+    from .db import db
+    from .services import audit
+    from .services.accounts import set_password
+
+    if password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    else:
+        secret = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入新密码")
+    with db.transaction() as session:
+        row = _user_named(session, username)
+        set_password(session, row, secret)
+        audit.record(session, audit.Entry(LogAction.PASSWORD_RESET, None, "命令行",
+                                          details={"user": username, "how": "set-password"}))
+    click.echo(f"已设置用户「{username}」的密码；其原有的登录和 API 令牌均已失效。")
 
 
 @click.group()

@@ -141,3 +141,38 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_set_password_makes_the_first_admin_usable_and_ends_old_credentials(app: Flask) -> None:
+    """``archive user set-password``: the operator's way past the first-login change for API use."""
+    from sqlalchemy import select
+
+    from archive_service.models import AuditRecord, User
+    from archive_service.services.accounts import check_password, issue_token, token_for
+
+    with app.app_context(), db.transaction() as session:
+        admin = session.scalars(select(User).where(User.username == "admin")).one()
+        admin.must_change_password = True
+        old_token = issue_token(session, admin, "旧令牌")
+        username = admin.username
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["user", "set-password", username, "--password-stdin"], input="123\n")
+    assert weak.exit_code != 0 and "至少需要" in str(weak.exception)  # `archive` prints it as one line
+    done = runner.invoke(args=["user", "set-password", username, "--password-stdin"],
+                         input="新的长密码-2026\n")
+    assert done.exit_code == 0, done.output
+    assert "已设置用户" in done.output
+    with app.app_context(), db.transaction() as session:
+        admin = session.scalar(select(User).where(User.username == username))
+        assert admin is not None and not admin.must_change_password
+        assert check_password(admin, "新的长密码-2026")
+        assert token_for(session, old_token) is None  # the old token ended with the reset
+        fresh = issue_token(session, admin, "新令牌")
+        line = session.scalar(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1))
+        assert line is not None and line.action == "password_reset"
+    client = app.test_client()
+    answer = client.get("/api/v1/items", headers={"Authorization": f"Bearer {fresh}"})
+    assert answer.status_code == 200
+    missing = runner.invoke(args=["user", "set-password", "nobody", "--password-stdin"],
+                            input="x" * 12)
+    assert missing.exit_code != 0 and "不存在" in missing.output

@@ -210,6 +210,16 @@ def reset_password(session: Session, user: User) -> str:
     return password
 
 
+def set_password(session: Session, user: User, new: str) -> None:
+    """The operator's reset from the command line (the machine's owner, not a web admin): the
+    chosen password works at once, and every session and token of the user ends."""
+    check_new_password(new)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    sign_out_everywhere(session, user)
+    session.flush()
+
+
 def set_active(session: Session, user: User, active: bool) -> None:
     """Deactivate (ends every session and token) or reactivate a user."""
     user.active = active
