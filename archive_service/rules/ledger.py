@@ -65,7 +65,9 @@ def ledger_year(year: str, lines: Iterable[LedgerLine], portfolio: YearResult | 
     for line in ordered:
         if line.attendance is not None:
             counts[line.attendance] += 1
-            term = by_term.setdefault(line.term, {str(s): 0 for s in ATTENDANCE})
+            term = by_term.get(line.term)
+            if term is None:
+                term = by_term[line.term] = dict.fromkeys(map(str, ATTENDANCE), 0)
             term[line.attendance] += 1
     total = round(sum(by_source.values()), 2)
     absences = counts[Attendance.ABSENT]

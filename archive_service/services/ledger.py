@@ -107,8 +107,7 @@ def attendance_query(school_ids: Collection[int], years: Collection[str],
 def _attendance_of(session: Session, school_ids: Collection[int], years: Collection[str],
                    teachers: Select[Any]) -> list[AttendanceFacts]:
     rows = session.execute(attendance_query(school_ids, years, teachers))
-    return [AttendanceFacts(activity_id=a, teacher_id=t, status=s, notes_handed_in=n)
-            for a, t, s, n in rows]
+    return [AttendanceFacts(*row) for row in rows]  # columns in the facts' field order
 
 
 def exam_scores(session: Session, school_id: int, year: str) -> list[ExamScore]:
