@@ -24,6 +24,8 @@ class Kind(StrEnum):
     PAPER = "paper"
     LECTURE_NOTES = "lecture_notes"
     RESEARCH_PROJECT = "research_project"
+    EXTERNAL_TRAINING = "external_training"  # 集中/外出/远程培训: the certificate is the file
+    PUBLIC_LESSON = "public_lesson"  # 公开课/示范课: the 教学设计 is the file
 
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
@@ -31,7 +33,7 @@ KINDS: tuple[Kind, ...] = tuple(Kind)
 # submits beside the portfolio, decided as lines of the 学时台账 (rules/submitted.py).
 PORTFOLIO_KINDS: tuple[Kind, ...] = (Kind.REFLECTION, Kind.LESSON_DESIGN, Kind.UNIT_DESIGN,
                                      Kind.PAPER, Kind.LECTURE_NOTES, Kind.RESEARCH_PROJECT)
-LEDGER_KINDS: tuple[Kind, ...] = ()
+LEDGER_KINDS: tuple[Kind, ...] = (Kind.EXTERNAL_TRAINING, Kind.PUBLIC_LESSON)
 KIND_NAMES: dict[str, str] = {
     Kind.REFLECTION: "反思研究成果",
     Kind.LESSON_DESIGN: "教学设计",
@@ -39,6 +41,8 @@ KIND_NAMES: dict[str, str] = {
     Kind.PAPER: "论文或报告",
     Kind.LECTURE_NOTES: "专题讲稿",
     Kind.RESEARCH_PROJECT: "课题研究",
+    Kind.EXTERNAL_TRAINING: "集中培训",
+    Kind.PUBLIC_LESSON: "公开课/示范课",
 }
 # Sub-types are metadata only: they never change the rule that applies.
 SUBTYPES: dict[str, tuple[str, ...]] = {
@@ -254,6 +258,10 @@ ATTACHMENT_PURPOSES: dict[str, str] = {
     "other": "其他证明材料",
 }
 DOCUMENT_PURPOSES: tuple[str, ...] = ("lecture_script", "lesson_reflection", "study_notes")
+# The kind each document belongs to (说课稿、课后反思: 公开课/示范课; 学习心得: 集中培训).
+DOCUMENT_KINDS: dict[str, str] = {"lecture_script": Kind.PUBLIC_LESSON,
+                                  "lesson_reflection": Kind.PUBLIC_LESSON,
+                                  "study_notes": Kind.EXTERNAL_TRAINING}
 
 # The three documents of a public lesson (第19条(3)「需提交教学设计、说课稿和课后反思」).
 LESSON_DOCUMENTS: dict[str, str] = {

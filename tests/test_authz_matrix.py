@@ -116,6 +116,8 @@ MATRIX: dict[str, Case] = {
     "POST /items/<int:item_id>/preference": Case(ITEM_WEB_WRITE),
     "POST /items/<int:item_id>/recognitions": Case(ITEM_WEB_WRITE, data=lambda r: {}),
     "POST /items/<int:item_id>/selection": Case(ITEM_WEB_WRITE, data=lambda r: {"selected": "0"}),
+    "POST /items/<int:item_id>/verification": Case(ITEM_WEB_WRITE, data=lambda r: {"verified": "0"}),
+    "GET /admin/verification": Case(ADMIN_PAGE),
     # ---- API ------------------------------------------------------------------------------
     "GET /api/v1/openapi.json": Case(same(200, 200)),
     "POST /api/v1/tokens": Case(same(401, 401), data=_bad_login),
@@ -149,6 +151,8 @@ MATRIX: dict[str, Case] = {
                                                  data=lambda r: {}),
     "POST /api/v1/items/<int:item_id>/selection": Case(row(401, 422, 404, 404, 422, 404, 422, 404, 422),
                                                        data=lambda r: {}),
+    "POST /api/v1/items/<int:item_id>/verification": Case(row(401, 422, 404, 404, 422, 404, 422, 404, 422),
+                                                          data=lambda r: {}),
     "POST /api/v1/items/<int:item_id>/confirm-count": Case(row(401, 403, 404, 404, 403, 404, 200, 404, 200),
                                                            data=lambda r: {}),
     "POST /api/v1/items/<int:item_id>/preference": Case(row(401, 200, 404, 404, 403, 404, 403, 404, 403)),

@@ -100,6 +100,8 @@ API_CASES: dict[str, Case] = {
         "type": "award", "level": "city", "grade": 2, "date": "2025-12-01"}), 201),
     "api.set_selection": lambda s: _status(s.world.admin.post(
         _item(s, "/selection"), {"selected": True}), 200),
+    "api.set_verification": lambda s: _status(s.world.admin.post(
+        _item(s, "/verification"), {"verified": False, "reason": "证明不清晰"}), 200),
     "api.confirm_count": lambda s: _status(s.world.admin.post(
         _item(s, "/confirm-count"), {"char_count": 1200}), 200),
     "api.set_preference": lambda s: _status(s.teacher.post(_item(s, "/preference")), 200),
@@ -128,6 +130,7 @@ PAGE_CASES: dict[str, Case] = {
         "type": "award", "level": "city", "grade": "2", "date": "2025-12-01",
         "evidence": _file(SCAN, "证书.pdf")}),
     "items.selection": lambda s: s.form(s.admin_page, f"{s.page}/selection", {"selected": "1"}),
+    "items.verification": lambda s: s.form(s.admin_page, f"{s.page}/verification", {"verified": "1"}),
     "items.confirm_count": lambda s: s.form(s.admin_page, f"{s.page}/confirm-count",
                                             {"char_count": "1200"}),
     "items.preference": lambda s: s.form(s.teacher_page, f"{s.page}/preference", {}),
@@ -178,17 +181,22 @@ def _deleted(s: Scene) -> Scene:
 DONE = {
     "teacher.upload": "上传成功", "items.delete": "已删除", "items.replace": "已上传新版本",
     "items.add_attachment": "证明材料已保存", "items.add_recognition": "已登记",
-    "items.selection": "已筛选入册", "items.confirm_count": "字数已确认",
+    "items.selection": "已筛选入册", "items.verification": "证明材料核验通过", "items.confirm_count": "字数已确认",
     "items.preference": "已告知学校", "account.users": "已添加用户 t2",
     "account.add_school": "已添加学校", "account.settings": "令牌",
     "account.manage": "已完成", "admin.restore_item": "已恢复该成果",
     "jobs.retry": "已重新排队",
 }
 PAPER = {"api.add_recognition", "items.add_recognition"}
+TRAINING = {"api.set_verification", "items.verification"}
 def _scene(world: World, endpoint: str) -> Scene:
     teacher = world.user("t1", name="张老师")
-    res = teacher.upload(corpus(DOCX), kind="paper" if endpoint in PAPER else "reflection",
-                         title="英语教学反思")
+    if endpoint in TRAINING:  # a record whose evidence the school verifies
+        res = teacher.upload(corpus(DOCX), kind="external_training", title="县级培训",
+                             metadata={"mode": "offline", "days": 2})
+    else:
+        res = teacher.upload(corpus(DOCX), kind="paper" if endpoint in PAPER else "reflection",
+                             title="英语教学反思")
     _status(res, 201)
     return Scene(world, teacher, res.get_json()["id"])
 

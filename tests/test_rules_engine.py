@@ -21,7 +21,6 @@ from archive_service.rules import (
     AWAITING_SELECTION,
     COUNTED,
     DUPLICATE,
-    KINDS,
     MISSING_METADATA,
     NEEDS_REVIEW,
     NO_RECOGNITION,
@@ -38,6 +37,7 @@ from archive_service.rules import (
     load_rules,
     minhash,
 )
+from archive_service.vocabulary import PORTFOLIO_KINDS
 
 RULES = load_rules()
 Y24, Y25, Y26 = "2024-2025", "2025-2026", "2026-2027"
@@ -487,7 +487,7 @@ def recognitions(draw: st.DrawFn, first_id: int) -> tuple[Recognition, ...]:
 
 @st.composite
 def one_item(draw: st.DrawFn, item_id: int) -> ItemFacts:
-    kind = draw(st.sampled_from(KINDS))
+    kind = draw(st.sampled_from(PORTFOLIO_KINDS))  # the kinds the engine decides
     ocr = draw(st.booleans())
     return ItemFacts(
         id=item_id, kind=kind, title=f"成果{item_id}", completion_date=draw(DATES),

@@ -28,8 +28,11 @@ DESIGN = corpus("zh_pdf_04_mokuai1_jiaoan.pdf")
 def test_kind_names_are_the_regulations_terms() -> None:
     """Each kind's Chinese name is the one the rules file quotes from 第19条."""
     rules = load_rules()
-    for kind in KINDS:
+    for kind in vocabulary.PORTFOLIO_KINDS:
         assert KIND_NAMES[kind] in rules.rule_of(kind), kind
+    for kind in vocabulary.LEDGER_KINDS:  # records beside the portfolio: named as their source
+        assert KIND_NAMES[kind] == vocabulary.SOURCE_NAMES[kind], kind
+    assert set(KINDS) == set(vocabulary.PORTFOLIO_KINDS) | set(vocabulary.LEDGER_KINDS)
     assert KIND_NAMES["reflection"] == "反思研究成果"
     assert KIND_NAMES["paper"] == "论文或报告"
     names = {g.key: g.name for g in rules.limit_groups}

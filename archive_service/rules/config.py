@@ -15,7 +15,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..vocabulary import ATTENDANCE, KINDS, LEVELS, PROJECT_LEVELS, PROJECT_ROLES, VERIFIABLE, Attendance
+from ..vocabulary import (
+    ATTENDANCE,
+    LEVELS,
+    PORTFOLIO_KINDS,
+    PROJECT_LEVELS,
+    PROJECT_ROLES,
+    VERIFIABLE,
+    Attendance,
+    Source,
+)
 
 LIMIT_KEYS = ("name", "rule", "kinds", "per_year")
 DEFAULT_NAME = "默认规则 default_rules.toml"
@@ -214,6 +223,12 @@ class Rules:
         return table
 
     def rule_of(self, kind: str) -> str:
+        """The rule a kind's decisions quote (ledger kinds: their ``[external_training]`` or
+        ``[public_lesson]`` table)."""
+        if kind == Source.EXTERNAL_TRAINING:
+            return self.ledger.external_training.rule
+        if kind == Source.PUBLIC_LESSON:
+            return self.ledger.public_lesson.rule
         return self.kind_rules(kind).rule
 
 
@@ -408,8 +423,8 @@ class _Reader:
 
     def kinds(self, path: Path_) -> tuple[str, ...]:
         value = self.raw(path)
-        if not isinstance(value, list) or any(k not in KINDS for k in value):
-            self.fail(path, f"应为成果类型的列表（{', '.join(KINDS)}），实际为 {value!r}")
+        if not isinstance(value, list) or any(k not in PORTFOLIO_KINDS for k in value):
+            self.fail(path, f"应为成果类型的列表（{', '.join(PORTFOLIO_KINDS)}），实际为 {value!r}")
         if len(set(value)) != len(value):
             self.fail(path, f"有重复的成果类型：{value!r}")
         return tuple(value)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..vocabulary import KIND_NAMES, KINDS, Code, Kind
+from ..vocabulary import KIND_NAMES, PORTFOLIO_KINDS, Code, Kind
 from .candidates import (
     Candidate,
     Outcome,
@@ -94,7 +94,7 @@ def _check_items(items: Sequence[ItemFacts]) -> list[ItemFacts]:
         if before.id == after.id:
             raise ValueError(f"duplicate item id {after.id}")
     for item in ordered:
-        if item.kind not in KINDS:
+        if item.kind not in PORTFOLIO_KINDS:
             raise ValueError(f"unknown kind {item.kind!r} of item {item.id}")
     return ordered
 
@@ -104,7 +104,7 @@ def _year_result(year: str, decisions: list[Decision], rules: Rules,
     decisions = sorted(decisions, key=lambda d: d.item_id)
     counted = [d for d in decisions if d.code == Code.COUNTED]
     by_kind: dict[str, float] = {}
-    for kind in KINDS:
+    for kind in PORTFOLIO_KINDS:
         hours = [d.hours for d in counted if kinds[d.item_id] == kind]
         if hours:
             by_kind[kind] = round(sum(hours), 2)

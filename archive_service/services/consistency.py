@@ -30,6 +30,7 @@ from .indexer import (
     MAX_ATTEMPTS,
     DecisionCodes,
     content_stamp,
+    document_marks,
     drain,
     no_codes,
     parked,
@@ -149,7 +150,8 @@ def _quarantine(uow: UnitOfWork, store: ObjectStore, key: str, grace: timedelta)
 
 def _check_index(uow: UnitOfWork, index: SearchIndex, report: Report) -> None:
     with uow() as session:
-        live = {i.id: stamp_of(i) for i in session.scalars(
+        marks = document_marks(session)
+        live = {i.id: stamp_of(i, documents=marks.get(i.id, "")) for i in session.scalars(
             select(Item).where(Item.deleted_at.is_(None), Item.current_version_id.is_not(None)))}
         report.outbox_pending = session.scalar(select(func.count()).select_from(IndexOutbox)
                                                .where(IndexOutbox.attempts < MAX_ATTEMPTS)) or 0

@@ -11,10 +11,12 @@ from storage import ObjectStore
 
 from ..db import UnitOfWork
 from ..errors import AppError, Forbidden
+from ..extract import ExtractionError, extract
 from ..models import Attachment, AuditEvent, IndexOutbox, Item, Recognition, User
-from ..vocabulary import Action, Kind, Role
+from ..vocabulary import ATTACHMENT_PURPOSES, DOCUMENT_KINDS, KIND_NAMES, Action, Kind, Role
 from .metadata import RecognitionInput, validate_recognition
 from .scope import can_see_teacher
+from .settings import Settings
 from .staging import StagedFile
 from .stored import store_then_commit
 
@@ -28,8 +30,7 @@ class EvidenceAdded(TypedDict):
 
 EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
                   b"\x89PNG\r\n\x1a\n": "image/png"}
-PURPOSES = {"certificate": "获奖证书/发表证明", "approval": "课题立项批准文件",
-            "conclusion": "课题结题批准文件", "other": "其他证明材料"}
+PURPOSES = ATTACHMENT_PURPOSES
 
 
 def sniff_evidence(staged: StagedFile) -> str:
@@ -49,10 +50,32 @@ def require_editor(actor: User, item: Item) -> None:
     raise Forbidden("只有成果的作者或本校管理员可以添加证明材料。")
 
 
+def _document(uow: UnitOfWork, item_id: int, purpose: str, staged: StagedFile,
+              settings: Settings | None) -> tuple[str, str]:
+    """A 说课稿/课后反思/学习心得: it fits the item's kind and is a Word or PDF document whose
+    text is extracted (searched with the item's); ``(mime, text)``."""
+    with uow() as session:
+        item = session.get(Item, item_id)
+        kind = item.kind if item is not None else None
+    wanted = DOCUMENT_KINDS[purpose]
+    if kind is not None and kind != wanted:
+        raise AppError("invalid_purpose", f"{PURPOSES[purpose]}只能附在{KIND_NAMES[wanted]}上，"
+                       f"这项成果是{KIND_NAMES.get(kind, kind)}。", 422)
+    try:
+        result = extract(staged.path, staged.filename,
+                         ocr=settings.ocr_enabled if settings else False,
+                         max_ocr_pages=settings.max_ocr_pages if settings else 30)
+    except ExtractionError as exc:
+        raise AppError(exc.code, f"{PURPOSES[purpose]}应为 Word（.docx/.doc）或 PDF 文档："
+                       f"{exc.message}", 422) from exc
+    limit = settings.max_indexed_chars if settings else len(result.text)
+    return result.mime, result.text[:limit]
+
+
 def _attach(session: Session, item: Item, staged: StagedFile, key: str, mime: str,
-            purpose: str) -> Attachment:
+            purpose: str, text: str) -> Attachment:
     att = Attachment(item_id=item.id, purpose=purpose, object_key=key, sha256=staged.sha256,
-                     size=staged.size, mime=mime, original_filename=staged.filename)
+                     size=staged.size, mime=mime, original_filename=staged.filename, text=text)
     session.add(att)
     session.flush()
     return att
@@ -60,14 +83,19 @@ def _attach(session: Session, item: Item, staged: StagedFile, key: str, mime: st
 
 def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
                  recognition: dict[str, Any] | None, staged: StagedFile | None,
-                 purpose: str = "certificate") -> EvidenceAdded:
+                 purpose: str = "certificate", settings: Settings | None = None) -> EvidenceAdded:
     """Add a recognition and/or an evidence file in one transaction (a workflow: the file is
-    stored before the commit)."""
+    stored before the commit).  Documents (``DOCUMENT_PURPOSES``) have their text extracted
+    with ``settings`` (OCR, limits)."""
+    text, mime = "", None
     try:
         if purpose not in PURPOSES:
             raise AppError("invalid_purpose", f"材料用途只能是：{'、'.join(PURPOSES)}。")
         rec = validate_recognition(recognition) if recognition is not None else None
-        mime = sniff_evidence(staged) if staged is not None else None
+        if staged is not None and purpose in DOCUMENT_KINDS:
+            mime, text = _document(uow, item_id, purpose, staged, settings)
+        elif staged is not None:
+            mime = sniff_evidence(staged)
     except BaseException:
         if staged is not None:
             staged.discard()
@@ -78,7 +106,7 @@ def add_evidence(uow: UnitOfWork, store: ObjectStore, actor: User, item_id: int,
         if item is None or item.deleted_at is not None:
             raise AppError("not_found", "没有找到该成果。", 404)
         require_editor(actor, item)
-        att = _attach(session, item, staged, key, mime, purpose) \
+        att = _attach(session, item, staged, key, mime, purpose, text) \
             if staged is not None and key and mime else None
         rec_id = _record(session, actor, item, rec, att, purpose)
         return {"recognition_id": rec_id, "attachment_id": att.id if att else None}

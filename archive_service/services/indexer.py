@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from indexing import IndexBusyError, IndexDoc, IndexUnavailableError, SearchIndex
 
 from ..db import UnitOfWork
-from ..models import IndexOutbox, Item, ItemVersion, User
+from ..models import Attachment, IndexOutbox, Item, ItemVersion, User
+from ..vocabulary import DOCUMENT_PURPOSES, LEDGER_KINDS
 from .register import decide, item_decision
 from .settings import Settings
+from .submitted import submitted_codes
 
 _log = logging.getLogger(__name__)
 _writer_lock = threading.Lock()
@@ -45,12 +47,13 @@ def decision_codes(settings: Settings) -> DecisionCodes:
     def codes(session: Session, owner_ids: Iterable[int]) -> dict[int, str]:
         owners = sorted(set(owner_ids))
         registers = decide(session, settings, select(User.id).where(User.id.in_(owners)))
-        rows = session.execute(select(Item.id, Item.owner_id, Item.academic_year).where(
+        rows = session.execute(select(Item.id, Item.owner_id, Item.academic_year, Item.kind).where(
             Item.owner_id.in_(owners), Item.deleted_at.is_(None))).all()
+        lines = submitted_codes(session, settings.rules, [r[0] for r in rows if r[3] in LEDGER_KINDS])
         out = {}
-        for item_id, owner_id, year in rows:
+        for item_id, owner_id, year, _kind in rows:
             decision = item_decision(registers.get(owner_id), item_id, year)
-            out[item_id] = str(decision.code) if decision is not None else ""
+            out[item_id] = str(decision.code) if decision is not None else lines.get(item_id, "")
         return out
     return codes
 
@@ -64,23 +67,45 @@ def content_stamp(stamp: str) -> str:
     return stamp.split("|", 1)[0]
 
 
-def stamp_of(item: Item, decision: str = "") -> str:
+def stamp_of(item: Item, decision: str = "", documents: str = "") -> str:
     """Changes exactly when what the index holds for the item changes: file, title, kind,
-    year, owner (the content part) and the decision code (after ``|``)."""
+    year, owner, attached documents (the content part) and the decision code (after ``|``)."""
     title = hashlib.sha1(item.title.encode(), usedforsecurity=False).hexdigest()[:12]
     content = f"{item.current_version_id}:{item.kind}:{item.academic_year}:{item.owner_id}:{title}"
     version = item.current_version
     if version is not None and version.state != "ready":  # the text is still being read
         content += f":{version.state}"
-    return f"{content}|{decision}"
+    return f"{content}{documents}|{decision}"
 
 
-def index_doc(item: Item, text: str, decision: str = "") -> IndexDoc:
+def document_marks(session: Session, item_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """item id → a mark of its attached documents (说课稿, 课后反思, 学习心得), whose text is
+    indexed with the item's: the mark changes when one is added."""
+    query = (select(Attachment.item_id, func.count(), func.max(Attachment.id))
+             .where(Attachment.purpose.in_(DOCUMENT_PURPOSES)).group_by(Attachment.item_id))
+    if item_ids is not None:
+        query = query.where(Attachment.item_id.in_(list(item_ids)))
+    return {item_id: f":d{count}.{last}" for item_id, count, last in session.execute(query)}
+
+
+def document_texts(session: Session, item_ids: Iterable[int]) -> dict[int, list[str]]:
+    rows = session.execute(select(Attachment.item_id, Attachment.text).where(
+        Attachment.item_id.in_(list(item_ids)), Attachment.purpose.in_(DOCUMENT_PURPOSES))
+        .order_by(Attachment.id))
+    texts: dict[int, list[str]] = {}
+    for item_id, text in rows:
+        texts.setdefault(item_id, []).append(text or "")
+    return texts
+
+
+def index_doc(item: Item, text: str, decision: str = "", documents: tuple[str, list[str]] = ("", [])
+              ) -> IndexDoc:
+    mark, attached = documents
     return IndexDoc(
-        item_id=item.id, title=item.title, text=text, kind=item.kind,
+        item_id=item.id, title=item.title, text="\n".join([text, *attached]), kind=item.kind,
         academic_year=item.academic_year, school_id=item.owner.school_id,
         owner_id=item.owner_id, teacher_name=item.owner.name,
-        stamp=stamp_of(item, decision), decision=decision,
+        stamp=stamp_of(item, decision, mark), decision=decision,
     )
 
 
@@ -108,8 +133,9 @@ def plan(session: Session, item_ids: Iterable[int], index: Writable, codes: Deci
     else:
         items = {i: item for i, item in queued.items() if _live(item)}
     have = index.stamps(items)
+    marks = document_marks(session, items)
     write = sorted(i for i, item in items.items()
-                   if have.get(i) != stamp_of(item, decisions.get(i, "")))
+                   if have.get(i) != stamp_of(item, decisions.get(i, ""), marks.get(i, "")))
     return write, gone
 
 
@@ -123,6 +149,7 @@ def load_docs(session: Session, item_ids: Iterable[int],
         .where(ItemVersion.id.in_([i.current_version_id for i in items.values()]))
     ).all())
     decisions = codes(session, {i.owner_id for i in items.values()}) if items else {}
+    marks, attached = document_marks(session, ids), document_texts(session, ids)
     docs, gone = [], []
     for item_id in ids:
         item = items.get(item_id)
@@ -130,7 +157,8 @@ def load_docs(session: Session, item_ids: Iterable[int],
             gone.append(item_id)
         else:
             docs.append(index_doc(item, texts.get(item.current_version_id, ""),
-                                  decisions.get(item_id, "")))
+                                  decisions.get(item_id, ""),
+                                  (marks.get(item_id, ""), attached.get(item_id, []))))
     return docs, gone
 
 

@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Item, Job, User
-from ..rules import Rules, TeacherRegister, length_threshold
-from ..vocabulary import FILE_STATE_NAMES, FileState, Kind
+from ..rules import LedgerLine, Rules, TeacherRegister, length_threshold
+from ..vocabulary import FILE_STATE_NAMES, LEDGER_KINDS, FileState, Kind
 from .counting import describe
 from .register import decide, decision_dict, item_decision, selection_state
 from .settings import Settings
-from .shapes import ItemDict, OwnerDict, VerificationDict
+from .shapes import DecisionDict, ItemDict, OwnerDict, VerificationDict
+from .submitted.facts import item_lines
 
 
 def registers_for(session: Session, settings: Settings, owner_ids: set[int]
@@ -23,7 +24,17 @@ def registers_for(session: Session, settings: Settings, owner_ids: set[int]
     return decide(session, settings, select(User.id).where(User.id.in_(owner_ids)))
 
 
-def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> ItemDict:
+def line_decision(line: LedgerLine | None) -> DecisionDict | None:
+    """A ledger line's decision in the shape of an item's decision."""
+    if line is None:
+        return None
+    return DecisionDict(year=line.year, code=line.code, hours=line.hours, reason=line.reason,
+                        rule=line.rule, numbers=dict(line.numbers), related_item_id=None)
+
+
+def item_dict(item: Item, register: TeacherRegister | None, rules: Rules,
+              line: LedgerLine | None = None) -> ItemDict:
+    """``line``: the decision of an item of a ledger kind (集中培训, 公开课)."""
     version = item.current_version
     if version is None:  # insert_item sets it in the transaction that creates the item
         raise LookupError(f"item {item.id} has no current version")
@@ -55,7 +66,8 @@ def item_dict(item: Item, register: TeacherRegister | None, rules: Rules) -> Ite
                                      item.return_reason),
         "return_reason": item.return_reason,
         "teacher_preferred": item.teacher_preferred,
-        "decision": decision_dict(item_decision(register, item.id, item.academic_year))
+        "decision": line_decision(line) if item.kind in LEDGER_KINDS else
+        decision_dict(item_decision(register, item.id, item.academic_year))
         if version.state == FileState.READY else None,
         "verification": verification_dict(item, rules),
         "created_at": _aware(item.created_at),
@@ -83,7 +95,8 @@ def verification_dict(item: Item, rules: Rules) -> VerificationDict | None:
 
 def items_dicts(session: Session, settings: Settings, items: list[Item]) -> list[ItemDict]:
     registers = registers_for(session, settings, {i.owner_id for i in items})
-    out = [item_dict(i, registers.get(i.owner_id), settings.rules) for i in items]
+    lines = item_lines(session, settings.rules, [i.id for i in items if i.kind in LEDGER_KINDS])
+    out = [item_dict(i, registers.get(i.owner_id), settings.rules, lines.get(i.id)) for i in items]
     waiting = {d["job_id"] for d in out if d["job_id"] is not None and d["state"] != FileState.READY}
     progress = {job.id: {"done": job.progress_done, "total": job.progress_total,
                          "current": job.progress_current}

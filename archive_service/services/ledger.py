@@ -29,6 +29,7 @@ from ..vocabulary import ATTENDANCE, ATTENDANCE_NAMES, Kind, Role
 from .register import decide, gc_paused
 from .scope import can_see_school, require_admin
 from .settings import Settings
+from .submitted import submitted_facts
 
 
 def school_teachers(school_id: int) -> Select[Any]:
@@ -156,13 +157,14 @@ def ledger_years(session: Session, settings: Settings, teachers: Select[Any],
     for record in _attendance_of(session, schools, years, teachers):
         attendance[school_of[record.activity_id]].append(record)
     exams = _exam_scores(session, schools, years)
+    external, lessons = submitted_facts(session, teachers, years)
     result: dict[int, dict[str, LedgerYear]] = {}
     for school_id, ids in by_school.items():
         key = school_id if school_id is not None else -1
         result.update(decide_school(
             ids, settings.rules, activities=activities.get(key, ()),
             attendance=attendance.get(key, ()), exam_scores=exams.get(key, {}),
-            portfolios=portfolios, years=wanted or years))
+            external=external, lessons=lessons, portfolios=portfolios, years=wanted or years))
     return result
 
 

@@ -8,7 +8,16 @@ from datetime import date
 from typing import Any, TypedDict
 
 from ..errors import AppError
-from ..vocabulary import AWARD_LEVELS, PROJECT_LEVELS, PROJECT_ROLES, PUBLICATION_LEVELS, Kind, RecognitionType
+from ..vocabulary import (
+    AWARD_LEVELS,
+    LESSON_TYPES,
+    PROJECT_LEVELS,
+    PROJECT_ROLES,
+    PUBLICATION_LEVELS,
+    Kind,
+    RecognitionType,
+    TrainingMode,
+)
 
 
 class RecognitionInput(TypedDict):
@@ -101,15 +110,54 @@ def validate_recognition(raw: Any, index: int = 0) -> RecognitionInput:
     return {"type": kind, "level": raw["level"], "grade": grade, "date": when.isoformat()}
 
 
+def _text(meta: dict[str, Any], key: str, label: str, high: int) -> None:
+    if key not in meta or meta[key] is None:
+        meta.pop(key, None)
+        return
+    if not isinstance(meta[key], str) or len(meta[key].strip()) > high:
+        raise bad(label, f"应为不超过 {high} 字的文字。")
+    meta[key] = meta[key].strip()
+
+
+def _external_training(meta: dict[str, Any]) -> None:
+    """集中/外出/远程培训: organiser, dates, days, the certificate's hours, offline or online."""
+    _text(meta, "organizer", "培训单位 organizer", 200)
+    for key, label in (("start_date", "开始日期 start_date"), ("end_date", "结束日期 end_date")):
+        if meta.get(key):
+            meta[key] = parse_date(meta[key], label).isoformat()
+        else:
+            meta.pop(key, None)
+    if "start_date" in meta and "end_date" in meta and meta["start_date"] > meta["end_date"]:
+        raise bad("开始日期 start_date", "不能晚于结束日期 end_date。")
+    _number(meta, "days", "培训天数 days", integer=False, high=366)
+    _number(meta, "certified_hours", "证书学时 certified_hours", integer=False, high=1000)
+    if meta.get("mode") in (None, ""):
+        raise bad("培训形式 mode", "请选择 offline（集中/外出培训）或 online（远程网络培训）。")
+    _choice(meta, "mode", "培训形式 mode", tuple(TrainingMode))
+
+
+def _public_lesson(meta: dict[str, Any]) -> None:
+    """公开课/示范课: the lesson's topic (教学课题) and which of the two it was."""
+    _text(meta, "lesson_title", "教学课题 lesson_title", 300)
+    if meta.get("lesson_type") in (None, ""):
+        raise bad("课型 lesson_type", "请选择 公开课 或 示范课。")
+    _choice(meta, "lesson_type", "课型 lesson_type", LESSON_TYPES)
+
+
 def validate_metadata(kind: str, meta: dict[str, Any]) -> dict[str, Any]:
     """Check the types and ranges of the fields this kind knows; keep other keys as given."""
     meta = dict(meta)
-    if kind == Kind.UNIT_DESIGN:
+    if kind == Kind.EXTERNAL_TRAINING:
+        _external_training(meta)
+    elif kind == Kind.PUBLIC_LESSON:
+        _public_lesson(meta)
+    elif kind == Kind.UNIT_DESIGN:
         _number(meta, "lesson_count", "课时数 lesson_count", integer=True, high=100)
         _bool(meta, "has_courseware", "是否含课件 has_courseware")
     elif kind == Kind.LECTURE_NOTES:
         _number(meta, "session_hours", "讲座学时 session_hours", integer=False, high=100)
         _bool(meta, "in_school_expert", "是否校内专家主讲 in_school_expert")
+        _number(meta, "activity_id", "校本培训活动编号 activity_id", integer=True, high=2**31 - 1)
         if meta.get("session_date"):
             meta["session_date"] = parse_date(meta["session_date"], "讲座日期").isoformat()
     elif kind == Kind.PAPER:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..models import GroupMember, Item, ItemVersion, Recognition, TeachingGroup, User
 from ..rules import Decision, ItemFacts, TeacherRegister, decide_teacher
 from ..rules import Recognition as RecognitionFact
-from ..vocabulary import Code, Role, Selection
+from ..vocabulary import PORTFOLIO_KINDS, Code, Role, Selection
 from .accounts import user_match
 from .copies import live_items
 from .settings import Settings
@@ -117,7 +117,8 @@ def _fact_rows(session: Session, owners: Select[Any]) -> Sequence[Row[Any]]:
         .select_from(Item.__table__)
         .join(CURRENT, cur.id == ITEMS.current_version_id)
         .outerjoin(SELECTED, frozen_differs)
-        .where(ITEMS.deleted_at.is_(None), ITEMS.owner_id.in_(owners))
+        .where(ITEMS.deleted_at.is_(None), ITEMS.owner_id.in_(owners),
+               ITEMS.kind.in_(PORTFOLIO_KINDS))  # the ledger kinds are decided in services/ledger
     )
     return session.execute(query).all()
 

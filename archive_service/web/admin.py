@@ -17,6 +17,7 @@ from ..services.item_lists import review_queue
 from ..services.ledger_register import group_names
 from ..services.register import current_year
 from ..services.scoped_register import RegisterRequest, register_for
+from ..services.submitted.queue import verification_queue
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
 from .auth import me, roles_required
 from .downloads import collection_response, pdf_response, register_response
@@ -38,6 +39,15 @@ def review() -> Any:
                                                                    rows),
                            year=year, status=status, kinds=KIND_NAMES,
                            decisions=DECISION_NAMES)
+
+
+@bp.get("/verification")
+@roles_required(Role.ADMIN, Role.INSPECTOR)
+def verification() -> Any:
+    status, year = request.args.get("status", "pending"), request.args.get("year", "")
+    return render_template("admin/verification.html", status=status, year=year,
+                           items=verification_queue(db.session, archive.settings, me(), status,
+                                                    year))
 
 
 def _register_request() -> RegisterRequest:

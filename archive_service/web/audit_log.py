@@ -51,7 +51,7 @@ def _action(response: Response) -> str | None:
 def _write_action(endpoint: str) -> str:
     name = endpoint.rsplit(".", 1)[-1]
     for word, action in (("restore", "restore"), ("delete", "delete"), ("selection", "review"),
-                         ("confirm", "review"), ("review", "review"), ("upload", "upload"),
+                         ("verification", "review"), ("confirm", "review"), ("review", "review"), ("upload", "upload"),
                          ("create_item", "upload"), ("replace", "upload"),
                          ("revoke", "token_revoke"), ("token", "token_create"),
                          ("password", "password_change")):

@@ -19,6 +19,8 @@ NUMBER_LABELS = {
     "level": "级别", "grade": "等次", "counted_year": "认定学年", "counted_item_id": "认定的成果",
     "counted_code": "认定结果", "field": "缺少的信息", "role": "角色", "selected": "已入选",
     "conclusion_date": "结题日期", "returned_reason": "退回理由", "recognitions": "获奖/发表数",
+    "would_earn": "核验或补齐后可得学时", "verification": "核验状态", "missing": "缺少的材料",
+    "mode": "培训形式", "certified_hours": "证书学时", "days": "培训天数",
 }
 
 
@@ -50,6 +52,7 @@ def register_vocabulary(app: Flask) -> None:
         app.jinja_env.globals[name] = getattr(vocabulary, name)
     for name in ("KIND_NAMES", "LEVEL_NAMES", "PROJECT_LEVELS", "PROJECT_ROLE_NAMES", "ROLE_NAMES",
                  "DECISION_NAMES", "DECISION_BADGES", "SELECTION_NAMES", "GRADE_NAMES", "RECOGNITION_TYPE_NAMES",
-                 "ACTION_NAMES", "SOURCE_NAMES", "ATTENDANCE_NAMES", "ACTIVITY_ROLE_NAMES"):
+                 "ACTION_NAMES", "SOURCE_NAMES", "ATTENDANCE_NAMES", "ACTIVITY_ROLE_NAMES",
+                 "VERIFICATION_NAMES", "TRAINING_MODE_NAMES", "ATTACHMENT_PURPOSES", "LESSON_TYPES"):
         app.jinja_env.globals[name.lower()] = getattr(vocabulary, name)
     app.jinja_env.globals["term_names"] = term_zh

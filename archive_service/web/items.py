@@ -11,7 +11,7 @@ from flask_login import login_required
 from ..db import db
 from ..errors import AppError
 from ..extensions import archive
-from ..services import audit, evidence, review
+from ..services import audit, evidence, review, submitted
 from ..services import items as item_service
 from ..services.item_dicts import one_item_dict
 from ..services.item_lists import attachments, version_of, versions, visible_attachment
@@ -41,6 +41,8 @@ def detail(item_id: int) -> Any:
         kinds=KIND_NAMES, levels=LEVEL_NAMES, purposes=evidence.PURPOSES,
         may_review=may_review(me(), settings.inspectors_may_review),
         needs_selection=item.kind in settings.rules.selection_required,
+        may_verify=submitted.may_verify(me(), settings)
+        and item.kind in submitted.verifiable_kinds(settings),
         is_owner=item.owner_id == me().id, uploaded=request.args.get("uploaded"),
         trail=audit.item_trail(db.session, item.id)
         if item.owner_id == me().id or me().role == Role.ADMIN else None,
@@ -84,6 +86,15 @@ def selection(item_id: int) -> Any:
     return _act(item_id, lambda s, item: review.set_selection(
         s, archive.settings, me(), item, selected, request.form.get("reason")),
         "已筛选入册。" if selected else "已退回，教师将看到退回理由。")
+
+
+@bp.post("/<int:item_id>/verification")
+@login_required
+def verification(item_id: int) -> Any:
+    verified = request.form.get("verified") == "1"
+    return _act(item_id, lambda s, item: submitted.set_verification(
+        s, archive.settings, me(), item, verified, request.form.get("reason")),
+        "证明材料核验通过。" if verified else "已记录核验未通过，教师将看到理由。")
 
 
 @bp.post("/<int:item_id>/confirm-count")
@@ -152,4 +163,4 @@ def add_recognition(item_id: int) -> Any:
 def add_attachment(item_id: int) -> Any:
     return _with_upload(item_id, lambda: evidence.add_evidence(
         db.transaction, archive.store, me(), item_id, None, staged_upload(),
-        purpose=request.form.get("purpose", "other")), "证明材料已保存。")
+        purpose=request.form.get("purpose", "other"), settings=archive.settings), "证明材料已保存。")

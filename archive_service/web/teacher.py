@@ -41,7 +41,15 @@ def _form_metadata(kind: str) -> dict[str, Any]:
     if kind == Kind.LECTURE_NOTES:
         return {"session_hours": f.get("session_hours") or None,
                 "in_school_expert": f.get("in_school_expert") == "on",
-                "session_date": f.get("session_date") or None}
+                "session_date": f.get("session_date") or None,
+                "activity_id": f.get("activity_id") or None}
+    if kind == Kind.EXTERNAL_TRAINING:  # the 完成日期 is the training's last day
+        return {"organizer": f.get("organizer") or None, "start_date": f.get("start_date") or None,
+                "days": f.get("days") or None, "certified_hours": f.get("certified_hours") or None,
+                "mode": f.get("mode") or None}
+    if kind == Kind.PUBLIC_LESSON:
+        return {"lesson_title": f.get("lesson_title") or None,
+                "lesson_type": f.get("lesson_type") or None}
     if kind == Kind.RESEARCH_PROJECT:
         return {"level": f.get("project_level") or None, "role": f.get("project_role") or None,
                 "approval_date": f.get("approval_date") or None,
@@ -64,7 +72,7 @@ def upload() -> Any:
         subtype=request.form.get("subtype", ""), metadata=meta,
         prefer=request.form.get("prefer") == "on")
     try:
-        item_service.validate_form(form, archive.settings.today())
+        item_service.validate_form(form, archive.settings.today(), archive.settings.rules)
         staged = staged_upload()
         item_id, replayed = item_service.upload_once(  # the same form sent twice: one item
             db.transaction, archive.store, archive.settings, me(), form, staged,

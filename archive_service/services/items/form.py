@@ -10,8 +10,8 @@ from ...errors import AppError
 from ...extract import DOC_MIME, PDF_MIME, Extraction, ExtractionError, PageProgress, extract, sniff
 from ...extract.sniff import HEAD_SIZE, check_ole
 from ...extract.tools import ocr_available
-from ...rules import minhash
-from ...vocabulary import KIND_NAMES, Kind
+from ...rules import Rules, minhash
+from ...vocabulary import KIND_NAMES, Kind, TrainingMode
 from ..counting import measure
 from ..metadata import RecognitionInput, parse_date, parse_metadata, validate_metadata
 from ..settings import Settings
@@ -46,7 +46,29 @@ class Prepared:
     deferred: bool = False  # the text is read by a job (OCR, .doc conversion): not yet known
 
 
-def validate_form(form: ItemForm, today: date | None = None
+def _submitted_record(form: ItemForm, details: dict[str, Any], rules: Rules | None) -> None:
+    """Fields the records beside the portfolio need at input (the rest is the rules')."""
+    if form.kind == Kind.EXTERNAL_TRAINING:
+        if not form.completion_date and details.get("end_date"):
+            form.completion_date = details["end_date"]  # a training is completed on its last day
+        elif details.get("end_date") not in (None, form.completion_date):
+            raise AppError("invalid_date", "集中培训的完成日期就是培训结束日期 end_date，两者应一致"
+                           "（可只填写结束日期）。")
+        details.setdefault("end_date", form.completion_date)
+        details.setdefault("start_date", details["end_date"])
+        if details["start_date"] > details["end_date"]:
+            raise AppError("invalid_metadata", "开始日期 start_date 不能晚于结束日期（完成日期）。")
+        online = details.get("mode") == TrainingMode.ONLINE
+        if online and "certified_hours" not in details and (
+                rules is None or rules.ledger.external_training.online_requires_certified_hours):
+            raise AppError("certified_hours_required",
+                           "远程网络培训按培训机构的证书登记学时：请填写证书注明的学时 certified_hours"
+                           "（证书未注明学时的远程培训不能登记）。", 422)
+    elif form.kind == Kind.PUBLIC_LESSON and not details.get("lesson_title"):
+        details["lesson_title"] = form.title  # the topic is the title unless given apart
+
+
+def validate_form(form: ItemForm, today: date | None = None, rules: Rules | None = None
                   ) -> tuple[date, dict[str, Any], list[RecognitionInput]]:
     if form.kind not in KIND_NAMES:
         kinds = "、".join(f"{k}（{v}）" for k, v in KIND_NAMES.items())
@@ -55,13 +77,18 @@ def validate_form(form: ItemForm, today: date | None = None
     if not title or len(title) > 300:
         raise AppError("invalid_title", "请填写标题（不超过 300 字）。")
     form.title = title
-    if not form.completion_date:
+    details = validate_metadata(form.kind, parse_metadata(form.metadata))
+    if not form.completion_date and form.kind != Kind.EXTERNAL_TRAINING:
         raise AppError("invalid_date", "请填写完成日期（YYYY-MM-DD）。")
-    completed = parse_date(form.completion_date, "完成日期")
+    if form.completion_date:
+        form.completion_date = parse_date(form.completion_date, "完成日期").isoformat()
+    _submitted_record(form, details, rules)
+    if not form.completion_date:
+        raise AppError("invalid_date", "请填写完成日期（YYYY-MM-DD），或集中培训的结束日期 end_date。")
+    completed = date.fromisoformat(form.completion_date)
     if completed > (today or date.today()):
         raise AppError("invalid_date", "完成日期不能晚于今天。")
     form.subtype = (form.subtype or "").strip()[:40]
-    details = validate_metadata(form.kind, parse_metadata(form.metadata))
     recognitions: list[RecognitionInput] = \
         details.pop("recognitions", []) if form.kind == Kind.PAPER else []
     return completed, details, recognitions
@@ -73,7 +100,7 @@ def prepare(form: ItemForm, staged: StagedFile, settings: Settings, *,
 
     With ``defer_slow`` what may take seconds (OCR of a scan, a .doc conversion) is left to a
     job: the cheap checks still run here (type, encryption, PDF bombs, damaged files)."""
-    completed, details, recognitions = validate_form(form, settings.today())
+    completed, details, recognitions = validate_form(form, settings.today(), settings.rules)
     base: dict[str, Any] = {"form": form, "completed": completed, "details": details,
             "recognitions": recognitions, "staged": staged}
     placeholder = _slow_file(staged, settings) if defer_slow else None

@@ -28,6 +28,7 @@ from ..scope import can_see_teacher
 from ..settings import Settings
 from ..staging import StagedFile
 from ..stored import store_then_commit
+from ..submitted import check_activity_link
 from .form import ItemForm, Prepared, prepare
 
 
@@ -114,6 +115,8 @@ def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
     try:
         require_uploader(actor)
         prepared = prepare(form, staged, settings, defer_slow=True)
+        with uow() as session:
+            check_activity_link(session, actor, form.kind, prepared.details)
     except BaseException:
         staged.discard()
         raise

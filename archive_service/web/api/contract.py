@@ -44,7 +44,7 @@ FIELD_NAMES = {
     "decision": "认定结果", "group": "教研组", "file": "文件", "title": "标题",
     "completion_date": "完成日期", "subtype": "细类", "metadata": "补充信息",
     "prefer": "希望计入本篇", "type": "获奖或发表", "level": "级别", "grade": "获奖等次",
-    "date": "获奖或发表日期", "evidence": "证书或证明文件", "purpose": "材料用途",
+    "date": "获奖或发表日期", "evidence": "证书或证明文件", "purpose": "材料用途", "verified": "是否核验通过",
 }
 
 
@@ -110,6 +110,13 @@ class UserCreate(Body):
 
 class SelectionBody(Body):
     selected: bool
+    reason: text(1000) | None = None  # type: ignore[valid-type]
+
+
+class VerificationBody(Body):
+    """核验证明材料：通过 {"verified": true}，不通过 {"verified": false, "reason": "…"}。"""
+
+    verified: bool
     reason: text(1000) | None = None  # type: ignore[valid-type]
 
 

@@ -9,7 +9,7 @@ from flask import g, jsonify, request, url_for
 
 from ...db import db
 from ...extensions import archive
-from ...services import evidence, item_lists, review, trash
+from ...services import evidence, item_lists, review, submitted, trash
 from ...services import items as item_service
 from ...services.item_dicts import items_dicts, one_item_dict
 from ...services.item_lists import attachments, version_of, versions, visible_attachment
@@ -26,6 +26,7 @@ from .contract import (
     ItemsQuery,
     SearchQuery,
     SelectionBody,
+    VerificationBody,
     parse_body,
     parse_query,
     school_ref,
@@ -100,7 +101,7 @@ def upload_item() -> Any:
     form = item_service.ItemForm(
         kind=args.kind, title=args.title, completion_date=args.completion_date,
         subtype=args.subtype, metadata=args.metadata, prefer=is_true(args.prefer))
-    item_service.validate_form(form, archive.settings.today())  # before the file is staged
+    item_service.validate_form(form, archive.settings.today(), archive.settings.rules)  # before the file is staged
     staged = stage_file(args.file)
     item_id, replayed = item_service.upload_once(
         db.transaction, archive.store, archive.settings, actor(), form, staged,
@@ -232,7 +233,8 @@ def add_attachment(item_id: int) -> Any:
     visible_item(db.session, actor(), item_id)
     form = parse_form(AttachmentForm)
     ids = evidence.add_evidence(db.transaction, archive.store, actor(), item_id, None,
-                                stage_file(form.file), purpose=form.purpose)
+                                stage_file(form.file), purpose=form.purpose,
+                                settings=archive.settings)
     return jsonify(ids), 201
 
 
@@ -269,6 +271,17 @@ def set_selection(item_id: int) -> Any:
     data = parse_body(SelectionBody)
     return _review(item_id, lambda s, item: review.set_selection(
         s, archive.settings, actor(), item, data.selected, data.reason))
+
+
+@bp.post("/items/<int:item_id>/verification")
+@operation("核验证明材料（管理员；规则允许时督查员）：通过，或不通过并说明理由", "核验",
+           body=VerificationBody, response=ItemOut, errors=(403, 404, 409, 422))
+@token_required
+def set_verification(item_id: int) -> Any:
+    visible_item(db.session, actor(), item_id)  # scope before the body: no probing by 422
+    data = parse_body(VerificationBody)
+    return _review(item_id, lambda s, item: submitted.set_verification(
+        s, archive.settings, actor(), item, data.verified, data.reason))
 
 
 @bp.post("/items/<int:item_id>/confirm-count")
