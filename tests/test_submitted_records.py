@@ -283,3 +283,7 @@ def test_the_ledger_carries_each_teachers_records(app: Flask, world: World) -> N
     assert year.hours_by_source["external_training"] == 30
     assert year.hours_by_source["public_lesson"] == 0
     assert year.hours_by_source["portfolio"] == 0  # the records are not portfolio items
+    register = world.admin.get("/api/v1/register", query_string={"year": "2025-2026", "teacher": "t1"})
+    entry = register.get_json()["teachers"][0]
+    assert entry["hours_by_source"]["external_training"] == 30
+    assert entry["total_hours"] == 30
