@@ -37,6 +37,15 @@ REFLECTION = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")  # 1,013 字
 LONG_REFLECTION = corpus("zh_docx_08_jiaogai_anli.docx")  # 3,315 字
 NOTES_A = corpus("zh_pdf_12_python_mianxiangduixiang_jiangyi.pdf")
 NOTES_B = corpus("zh_pdf_03_freecad_jiaoxue_yanjiu.pdf")
+CERT_OFFLINE = corpus("zh_pdf_06_kechengsizheng_jiaoxuesheji.pdf")  # stands in for the 证明
+CERT_ONLINE = corpus("zh_pdf_09_qikan_lunwen_xinxilunli.pdf")
+NOTES_ZHAO = corpus("zh_docx_05_jiaoshi_fangtan_dagang.docx")  # 学习心得
+NOTES_LI = corpus("zh_docx_10_shenbao_tuijianbiao.docx")
+DESIGN_ZHANG = corpus("zh_docx_02_zuiwengtingji_jiaoxuesheji.docx")  # 教学设计
+SCRIPT_ZHANG = corpus("zh_docx_01_songdai_wenxue_jiaoan.docx")  # 说课稿
+AFTER_ZHANG = corpus("zh_pdf_01_jiaogai_anli.pdf")  # 课后反思
+DESIGN_QIAN = corpus("zh_docx_14_jiqiren_jiaoxue_dagang.docx")
+SCRIPT_QIAN = corpus("zh_pdf_04_mokuai1_jiaoan.pdf")
 TEACHERS = {"zhang": "张老师", "li": "李老师", "wang": "王老师", "zhao": "赵老师", "qian": "钱老师"}
 
 
@@ -67,6 +76,39 @@ def _upload(api: Api, path: Path, **kw: Any) -> dict[str, Any]:
 def _select(world: World, item_id: int) -> None:
     res = world.admin.post(f"/api/v1/items/{item_id}/selection", {"selected": True})
     assert res.status_code == 200, res.get_json()
+
+
+def _attach(api: Api, item_id: int, purpose: str, path: Path) -> None:
+    res = api.post(f"/api/v1/items/{item_id}/attachments", data={
+        "purpose": purpose, "file": (io.BytesIO(path.read_bytes()), path.name)},
+        content_type="multipart/form-data")
+    assert res.status_code == 201, res.get_json()
+
+
+def _records(world: World, apis: dict[str, Api]) -> dict[str, int]:
+    """集中培训 and 公开课 the teachers submit (through the API), with their documents."""
+    zhao = _upload(apis["zhao"], CERT_OFFLINE, kind="external_training", title="县级骨干教师培训",
+                   completion_date="2025-11-14",
+                   metadata={"organizer": "县教师进修学校", "mode": "offline",
+                             "start_date": "2025-11-13", "days": 2})
+    _attach(apis["zhao"], zhao["id"], "study_notes", NOTES_ZHAO)
+    res = world.admin.post(f"/api/v1/items/{zhao['id']}/verification", {"verified": True})
+    assert res.status_code == 200, res.get_json()
+    li = _upload(apis["li"], CERT_ONLINE, kind="external_training", title="国培远程研修",
+                 completion_date="2025-12-20",
+                 metadata={"organizer": "国培计划", "mode": "online", "certified_hours": 6,
+                           "start_date": "2025-12-01"})
+    _attach(apis["li"], li["id"], "study_notes", NOTES_LI)  # not verified yet
+    zhang = _upload(apis["zhang"], DESIGN_ZHANG, kind="public_lesson", title="《醉翁亭记》公开课",
+                    completion_date="2025-10-20",
+                    metadata={"lesson_title": "醉翁亭记", "lesson_type": "公开课"})
+    _attach(apis["zhang"], zhang["id"], "lecture_script", SCRIPT_ZHANG)
+    _attach(apis["zhang"], zhang["id"], "lesson_reflection", AFTER_ZHANG)
+    qian = _upload(apis["qian"], DESIGN_QIAN, kind="public_lesson", title="机器人编程示范课",
+                   completion_date="2026-04-08",
+                   metadata={"lesson_title": "机器人编程", "lesson_type": "示范课"})
+    _attach(apis["qian"], qian["id"], "lecture_script", SCRIPT_QIAN)  # no 课后反思 yet
+    return {"zhao": zhao["id"], "li": li["id"], "zhang": zhang["id"], "qian": qian["id"]}
 
 
 def _register(api: Api, **query: str) -> dict[str, Any]:
@@ -110,7 +152,8 @@ def school(tmp_path: Path, s3_server: Any) -> tuple[World, dict[str, Api], dict[
     for user, path in (("li", REFLECTION), ("wang", LONG_REFLECTION)):
         _select(world, _upload(apis[user], path, title=f"{TEACHERS[user]}的教学反思",
                                completion_date="2025-11-20")["id"])
-    return world, apis, {"a1": a1, "a2": a2, "a3": a3, "a4": a4, "r1": r1}
+    records = {f"record_{k}": v for k, v in _records(world, apis).items()}
+    return world, apis, {"a1": a1, "a2": a2, "a3": a3, "a4": a4, "r1": r1, **records}
 
 
 def _by_user(register: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -156,8 +199,12 @@ def test_every_source_hand_computed(school: tuple[World, dict[str, Api], dict[st
     assert _hours(zhang) == {act["a1"]: ("lecturer", "counted", 6.0),
                              act["a4"]: ("participant", "counted", 2.5)}
     assert [i["decision"]["hours"] for i in zhang["items"]] == [0]
-    assert zhang["total_hours"] == 11.5
-    assert zhang["assessment"] == {"result": "不合格", "reasons": ["学时 11.5 / 24，差 12.5 学时"]}
+    # 001 §19(3)「需提交教学设计、说课稿和课后反思，登记教学课题，计4学时」: all three are there.
+    assert [(r["item_id"], r["kind"], r["decision"]["code"], r["decision"]["hours"])
+            for r in zhang["records"]] == [(act["record_zhang"], "public_lesson", "counted", 4)]
+    assert zhang["hours_by_source"]["public_lesson"] == 4
+    assert zhang["total_hours"] == 15.5
+    assert zhang["assessment"] == {"result": "不合格", "reasons": ["学时 15.5 / 24，差 8.5 学时"]}
 
     # 李: 1.5 (a1) + 2 (a2, 早退 still earns) + 1 (r1) + 2.5 (a4) + exam 3 + reflection 4 = 14;
     # a3's lecture is missing_evidence until the 讲稿 names it (would earn 3 h).
@@ -165,8 +212,13 @@ def test_every_source_hand_computed(school: tuple[World, dict[str, Api], dict[st
     assert _hours(li)[act["a3"]] == ("lecturer", "missing_evidence", 0)
     assert li["total_hours"] == 14
     assert li["attendance_counts"]["early_leave"] == 1
-    missing = [(m["source"], m["ref_id"], m["code"], m["would_earn"]) for m in li["missing"]]
-    assert missing == [("training", act["a3"], "missing_evidence", 3.0)]
+    # 001 §19(2)「远程网络培训，按培训机构的证件登记学时」: 6 h on the certificate, but the school
+    # has not verified the 证明 yet (「由培训单位出示证明」) — pending, 0 h for now.
+    assert [(r["kind"], r["decision"]["code"], r["decision"]["hours"]) for r in li["records"]] == \
+        [("external_training", "pending_verification", 0)]
+    missing = {(m["source"], m["ref_id"], m["code"], m["would_earn"]) for m in li["missing"]}
+    assert missing == {("training", act["a3"], "missing_evidence", 3.0),
+                       ("external_training", act["record_li"], "pending_verification", 6.0)}
     assert li["assessment"]["reasons"] == ["学时 14 / 24，差 10 学时"]
 
     # 赵: every session on leave —「公假不记入奖惩范围」: 0 h, no 旷工; exam 70: 3 scored higher,
@@ -176,13 +228,23 @@ def test_every_source_hand_computed(school: tuple[World, dict[str, Api], dict[st
     assert zhao["unexcused_absences"] == 0
     assert (zhao["attendance_counts"]["official_leave"], zhao["attendance_counts"]["sick_leave"],
             zhao["attendance_counts"]["personal_leave"]) == (2, 1, 1)
-    assert zhao["exam"]["decision"]["hours"] == 2 and zhao["total_hours"] == 2
+    assert zhao["exam"]["decision"]["hours"] == 2
+    # 001 §19(2)「未注明学时的按实际活动天数每天计8学时」: 2 days × 8 = 16 h, 证明 verified.
+    assert [(r["kind"], r["decision"]["code"], r["decision"]["hours"]) for r in zhao["records"]] == \
+        [("external_training", "counted", 16)]
+    assert zhao["total_hours"] == 18
+    assert zhao["assessment"] == {"result": "不合格", "reasons": ["学时 18 / 24，差 6 学时"]}
 
     # 钱: three 旷工 —「缺席一次记旷工一次，无故旷工三次者视为不合格」; r1 1 h + exam bottom third 1 h.
     qian = t["qian"]
     assert qian["unexcused_absences"] == 3
     assert [a["decision"]["code"] for a in qian["activities"]].count("absent") == 3
     assert qian["total_hours"] == 2
+    # a public lesson with two of the three documents: missing_evidence naming the 课后反思
+    lesson = qian["records"][0]
+    assert (lesson["kind"], lesson["decision"]["code"]) == ("public_lesson", "missing_evidence")
+    assert "缺少课后反思" in lesson["decision"]["reason"]
+    assert [(m["ref_id"], m["would_earn"]) for m in qian["missing"]] == [(act["record_qian"], 4.0)]
     assert qian["assessment"] == {"result": "不合格", "reasons": [
         "本学年旷工 3 次（达到 3 次即为不合格）", "学时 2 / 24，差 22 学时"]}
     assert qian["attendance_by_term"]["2025-2026-1"]["absent"] == 2
@@ -242,8 +304,10 @@ def test_my_hours_page_shows_every_source(
     # 考勤 per term and for the year: 2 + 1 absences, one presence
     assert "2025—2026学年第一学期" in page and "2025—2026学年第二学期" in page
 
+    assert "机器人编程" in page and "缺少课后反思" in page  # the public lesson, still missing
     li = _text(page_login(world.app, "li").get(f"/my/hours?year={YEAR}").get_data(as_text=True))
     assert "主讲：尚未上交专题讲稿" in li and "补齐后可计 3 学时" in li
+    assert "待学校核验证明材料，核验通过后计 6 学时" in li
     wang = _text(page_login(world.app, "wang").get(f"/my/hours?year={YEAR}").get_data(as_text=True))
     assert "本学年考核： 合格" in wang and "24.5 / 24 学时" in wang
     assert "校内专家主讲按 4:1 计 10 学时" in wang
@@ -289,6 +353,16 @@ def test_workbook_has_a_sheet_per_source_and_term(
     assert {ln["考勤"] for ln in lines if ln["教师"] == "钱老师"} == {"旷工"}
     research = [r for r in wb["校本教研活动"].iter_rows(min_row=3, values_only=True)]
     assert len(research) == 3  # 王 organises, 李 and 钱 take part
+    external = wb["集中培训"]
+    head = [c.value for c in external[2]]
+    lines = {r[head.index("教师")]: dict(zip(head, r, strict=True))
+             for r in external.iter_rows(min_row=3, values_only=True)}
+    assert (lines["赵老师"]["认定结果"], lines["赵老师"]["学时"]) == ("已认定", 16)
+    assert lines["李老师"]["认定结果"] == "待学校核验证明材料"
+    lessons = {r[head.index("教师")]: r for r in wb["公开课、示范课"].iter_rows(min_row=3, values_only=True)}
+    assert lessons["张老师"][head.index("学时")] == 4 and lessons["张老师"][head.index("名称")] == "醉翁亭记"
+    assert "缺少课后反思" in lessons["钱老师"][head.index("说明")]
+    assert rows["赵老师"]["集中培训"] == 16 and rows["赵老师"]["合计学时"] == 18
     exam = {r[2]: r[4] for r in wb["教师专业知识考试"].iter_rows(min_row=3, values_only=True)}
     assert exam == {"张老师": 90, "李老师": 85, "王老师": 85, "赵老师": 70, "钱老师": 60}
 
