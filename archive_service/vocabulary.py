@@ -379,3 +379,49 @@ class FileState(StrEnum):
 FILE_STATE_NAMES: dict[str, str] = {
     FileState.READY: "已识别", FileState.PROCESSING: "正在识别文字…", FileState.FAILED: "识别失败",
 }
+
+
+# --- What the pages call an item's fields and a decision's figures ---------------------------
+# Every key of an item's metadata and of a decision's ``numbers`` a page may show, with its
+# Chinese name.  ``web/filters.py`` shows a field's value through ``FIELD_VALUE_NAMES`` (codes),
+# as 是/否 (yes/no), as a date (2025年10月10日) or as links to the items it names.
+FIELD_NAMES: dict[str, str] = {
+    # item metadata
+    "lesson_count": "课时数", "has_courseware": "含教学课件", "session_date": "讲座日期",
+    "session_hours": "讲座时长（小时）", "in_school_expert": "校内专家主讲", "level": "级别",
+    "role": "本人角色", "approval_date": "立项日期", "conclusion_date": "结题日期",
+    "has_approval_document": "有立项批准文件", "recognitions": "获奖/发表", "activity_id": "对应活动",
+    "lesson_type": "课型", "mode": "培训方式", "organizer": "主办单位", "start_date": "开始日期",
+    "end_date": "结束日期", "training_hours": "培训学时", "subject": "学科", "grade_level": "年级",
+    # a decision's figures
+    "char_count": "字数", "threshold": "字数要求", "hours": "学时", "limit": "每学年限额（篇）",
+    "group": "限额类别", "winner_ids": "占用名额的成果", "original_id": "相同或相似的成果",
+    "similarity": "相似度", "similarity_threshold": "判为重复的相似度", "factor": "倍数",
+    "hours_per_session_hour": "每小时讲座计学时", "recognition_type": "类别",
+    "recognition_date": "获奖/发表日期", "grade": "等次", "counted_year": "认定学年",
+    "counted_item_id": "已认定的同一篇论文", "counted_code": "认定结果", "field": "缺少的信息",
+    "selected": "已入册", "returned_reason": "退回理由", "would_earn": "核验通过后可计学时",
+    "verification": "证明材料核验", "score": "考试成绩（分）", "takers": "参考人数",
+    "above": "成绩高于本人的人数", "band": "所在档次", "bands": "档次数", "attendance": "考勤",
+    "status": "考勤", "source": "来源", "kind": "类型", "term": "学期", "date": "日期",
+    "lecture_notes_item_id": "专题讲稿", "missing": "缺少的材料", "certified_hours": "证书学时",
+    "days": "培训天数",
+}
+# Figures only the software needs (database ids of evidence and recognitions): never shown.
+HIDDEN_FIELDS: frozenset[str] = frozenset({"recognition_id", "evidence_id", "id"})
+# Fields whose value is another item's id (shown as that item's title, a link when allowed).
+ITEM_LINK_FIELDS: frozenset[str] = frozenset({"winner_ids", "original_id", "counted_item_id",
+                                               "lecture_notes_item_id"})
+# Fields that are a share (0.85 → 85%).
+SHARE_FIELDS: frozenset[str] = frozenset({"similarity", "similarity_threshold"})
+YES_NO: dict[bool, str] = {True: "是", False: "否"}
+GRADE_AWARDS: dict[int, str] = {g: f"{name}等奖" for g, name in GRADE_NAMES.items()}
+FIELD_VALUE_NAMES: dict[str, dict[str, str]] = {
+    "level": dict(LEVEL_NAMES), "role": {**PROJECT_ROLE_NAMES, **ACTIVITY_ROLE_NAMES},
+    "recognition_type": dict(RECOGNITION_TYPE_NAMES), "type": dict(RECOGNITION_TYPE_NAMES),
+    "verification": dict(VERIFICATION_NAMES), "mode": dict(TRAINING_MODE_NAMES),
+    "kind": {**KIND_NAMES, **SOURCE_NAMES}, "source": dict(SOURCE_NAMES),
+    "attendance": dict(ATTENDANCE_NAMES), "status": dict(ATTENDANCE_NAMES),
+    "code": dict(DECISION_NAMES), "counted_code": dict(DECISION_NAMES),
+    "purpose": dict(ATTACHMENT_PURPOSES), "field": FIELD_NAMES, "selection": dict(SELECTION_NAMES),
+}

@@ -79,6 +79,6 @@ def duplicate_decision(item: ItemFacts, year: str, original: Original, titles: d
     detail = f"（相似度 {score:.0%}）" if score is not None else ""
     numbers = {"original_id": original_id,
                "similarity": round(score, 4) if score is not None else None,
-               "threshold": rules.near_duplicate_threshold}
+               "similarity_threshold": rules.near_duplicate_threshold}
     return decision(item, year, Code.DUPLICATE, f"与{who}内容相同或高度相似{detail}",
                     DUPLICATE_RULE, numbers, related=original_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import AppError
 from ..models import Attachment, Item, ItemVersion, User
+from ..vocabulary import ITEM_LINK_FIELDS
 from .accounts import find_school, user_match
 from .scope import item_filter, visible_item
 from .settings import Settings
@@ -113,3 +115,27 @@ def visible_attachment(session: Session, actor: User, attachment_id: int) -> Att
         raise AppError("not_found", "没有找到该证明材料。", 404)
     visible_item(session, actor, att.item_id)
     return att
+
+
+def linked_items(session: Session, actor: User, decision: Mapping[str, Any] | None
+                 ) -> dict[int, dict[str, Any]]:
+    """The other items a decision names (the original of a duplicate, the items holding the year's
+    places …): each one's title and owner's name, and whether the actor may open it.
+
+    A teacher sees the title and owner of another teacher's item as text rather than a link that
+    would answer 404.
+    """
+    wanted: set[int] = set()
+    for key, value in {**(decision or {}).get("numbers", {}),
+                       "related_item_id": (decision or {}).get("related_item_id")}.items():
+        if key in ITEM_LINK_FIELDS or key == "related_item_id":
+            wanted.update(v for v in (value if isinstance(value, list) else [value])
+                          if isinstance(v, int))
+    if not wanted:
+        return {}
+    may_open = set(session.scalars(_live(actor).where(Item.id.in_(wanted))
+                                   .with_only_columns(Item.id)))
+    rows = session.execute(select(Item.id, Item.title, User.name)
+                           .join(User, User.id == Item.owner_id).where(Item.id.in_(wanted)))
+    return {i: {"title": title, "owner": name, "may_open": i in may_open}
+            for i, title, name in rows}

@@ -14,7 +14,13 @@ from ..extensions import archive
 from ..services import audit, evidence, review, submitted
 from ..services import items as item_service
 from ..services.item_dicts import one_item_dict
-from ..services.item_lists import attachments, version_of, versions, visible_attachment
+from ..services.item_lists import (
+    attachments,
+    linked_items,
+    version_of,
+    versions,
+    visible_attachment,
+)
 from ..services.scope import may_review, visible_item
 from ..vocabulary import KIND_NAMES, LEVEL_NAMES, Role
 from .auth import me
@@ -37,7 +43,8 @@ def detail(item_id: int) -> Any:
     data = one_item_dict(db.session, settings, item)
     return render_template(
         "items/detail.html", item=data, versions=versions(db.session, item),
-        attachments=attachments(db.session, item), history=review.history(db.session, item),
+        attachments=attachments(db.session, item),
+        linked=linked_items(db.session, me(), data["decision"]), history=review.history(db.session, item),
         kinds=KIND_NAMES, levels=LEVEL_NAMES, purposes=evidence.PURPOSES,
         may_review=may_review(me(), settings.inspectors_may_review),
         needs_selection=item.kind in settings.rules.selection_required,
