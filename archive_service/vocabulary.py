@@ -406,6 +406,11 @@ FIELD_NAMES: dict[str, str] = {
     "status": "考勤", "source": "来源", "kind": "类型", "term": "学期", "date": "日期",
     "lecture_notes_item_id": "专题讲稿", "missing": "缺少的材料", "certified_hours": "证书学时",
     "days": "培训天数",
+    # what the audit log records beside a request (the ids in its address, a few details)
+    "teacher_id": "教师编号", "user_id": "用户编号", "attachment_id": "证明材料编号",
+    "token_id": "令牌编号", "school_id": "学校编号", "job_id": "任务编号", "item_id": "成果编号",
+    "version": "版本", "filename": "文件名", "count": "条数", "reason": "理由", "year": "学年",
+    "username": "用户名", "name": "名称", "title": "标题",
 }
 # Figures only the software needs (database ids of evidence and recognitions): never shown.
 HIDDEN_FIELDS: frozenset[str] = frozenset({"recognition_id", "evidence_id", "id"})

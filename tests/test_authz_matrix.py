@@ -70,6 +70,7 @@ MATRIX: dict[str, Case] = {
     # ---- pages ----------------------------------------------------------------------------
     "GET /": Case(same(302, 302)),
     "GET /healthz": Case(same(200, 200)),  # public: database, store and index reachable
+    "GET /favicon.ico": Case(same(200, 200)),  # public: the site's icon
     "GET /login": Case(same(200, 200)),
     "POST /login": Case(same(401, 401), data=_bad_login),
     "POST /logout": Case(same(302, 302), fresh_session=True),

@@ -74,7 +74,7 @@ def test_upload_select_and_search_in_a_browser(world: World, live_server: str,
 
     admin = _login(browser, live_server, "schooladmin", "secret-pass-1")
     admin.get_by_role("link", name="学校筛选").click()
-    admin.fill("input[name=year]", "2025-2026")
+    admin.get_by_label("学年").select_option("2025-2026")
     admin.get_by_role("button", name="查看").click()
     row = admin.locator("tr", has_text="醉翁亭记")
     row.get_by_role("button", name="入册").click()
@@ -85,7 +85,7 @@ def test_upload_select_and_search_in_a_browser(world: World, live_server: str,
     expect(teacher.locator("progress").first).to_have_attribute("value", "10.0")
 
     inspector = _login(browser, live_server, "inspector", "secret-pass-1")
-    inspector.get_by_placeholder("输入关键词").fill("醉翁亭记")
+    inspector.get_by_label("关键词").fill("醉翁亭记")
     inspector.get_by_role("button", name="检索").click()
     expect(inspector.locator(".hit-title")).to_have_text("《醉翁亭记》单元整体教学设计")
     expect(inspector.locator(".snippet mark").first).to_be_visible()

@@ -21,3 +21,19 @@ document.querySelectorAll("form[data-confirm]").forEach(function (form) {
 document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
   select.addEventListener("change", function () { select.form.submit(); });
 });
+
+// Phones show table rows as cards: each cell carries its column's name (CSS shows it).
+document.querySelectorAll("table.list").forEach(function (table) {
+  var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+    return th.textContent.trim();
+  });
+  table.querySelectorAll("tbody tr").forEach(function (row) {
+    var column = 0;
+    Array.prototype.forEach.call(row.cells, function (cell) {
+      if (!cell.hasAttribute("data-label") && cell.colSpan === 1 && names[column] !== undefined) {
+        cell.setAttribute("data-label", names[column]);
+      }
+      column += cell.colSpan || 1;
+    });
+  });
+});

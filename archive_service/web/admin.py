@@ -12,10 +12,12 @@ from ..extensions import archive
 from ..services import trash
 from ..services.accounts import school_choices, teacher_subjects
 from ..services.certificate import certificate_for
+from ..services.choices import choices_for
 from ..services.item_dicts import items_dicts
 from ..services.item_lists import review_queue
 from ..services.ledger_register import group_names
 from ..services.register import current_year
+from ..services.scope import may_review
 from ..services.scoped_register import RegisterRequest, register_for
 from ..services.submitted.queue import verification_queue
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
@@ -38,7 +40,9 @@ def review() -> Any:
     return render_template("admin/review.html", items=items_dicts(db.session, archive.settings,
                                                                    rows),
                            year=year, status=status, kinds=KIND_NAMES,
-                           decisions=DECISION_NAMES)
+                           decisions=DECISION_NAMES,
+                           choices=choices_for(db.session, archive.settings, me(), year),
+                           may_review=may_review(me(), archive.settings.inspectors_may_review))
 
 
 @bp.get("/verification")
@@ -66,6 +70,7 @@ def register() -> Any:
                            subjects=teacher_subjects(db.session),
                            schools=school_choices(db.session, me()),
                            groups=group_names(db.session, me()), kinds=KIND_NAMES,
+                           years=choices_for(db.session, archive.settings, me(), req.year).years,
                            decisions=DECISION_NAMES)
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 from ..db import db
 from ..errors import AppError
 from ..extensions import archive
-from ..services.accounts import school_choices
+from ..services.choices import choices_for
 from ..services.search import SearchRequest, search
 from ..vocabulary import DECISION_NAMES, KIND_NAMES, Role
 from .auth import me, roles_required
@@ -32,6 +32,6 @@ def search_page() -> Any:
             result = search(db.session, archive.index, archive.settings, me(), req)
         except AppError as exc:
             error = exc.message
-    schools = school_choices(db.session, me())
+    choices = choices_for(db.session, archive.settings, me(), req.year)
     return render_template("inspector/search.html", req=req, result=result, error=error,
-                           kinds=KIND_NAMES, decisions=DECISION_NAMES, schools=schools)
+                           kinds=KIND_NAMES, decisions=DECISION_NAMES, choices=choices)

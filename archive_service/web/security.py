@@ -16,7 +16,7 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-OPEN_DURING_CHANGE = {"account.settings", "auth.logout", "auth.login", "static"}
+OPEN_DURING_CHANGE = {"account.settings", "auth.logout", "auth.login", "static", "health.favicon"}
 
 
 class SessionInterface(SecureCookieSessionInterface):
