@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from . import cli_backup
 from .app import create_app
@@ -20,6 +22,7 @@ from .commands import check, reindex, school, token, user
 from .config import instance_path, load_config
 from .db import db
 from .extensions import archive
+from .models import User
 
 
 def _app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -118,6 +121,64 @@ def worker(threads: int) -> None:
     click.echo("任务进程已停止。")
 
 
+@click.command("export")
+@click.option("--school", required=True, help="学校名称或编号")
+@click.option("--year", required=True, help="学年，例如 2025-2026")
+@click.option("--scope", type=click.Choice(["selected", "counted"]), default="selected", show_default=True,
+              help="selected：学校筛选入册的成果；counted：计入学时的成果")
+@click.option("--teacher", default="", help="只导出这位教师（用户名）")
+@click.option("--user", "username", default="admin", show_default=True, help="以哪个管理员账号导出（记入导出记录）")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_command(school: str, year: str, scope: str, teacher: str, username: str, out_dir: Path) -> None:
+    """Export the bound collection (PDF, 学时登记表 XLSX, ZIP of originals, register snapshot)
+    into OUT_DIR, with a progress bar; the export is also listed in the service."""
+    import threading
+    import time
+
+    from flask import current_app
+
+    from .job_runner import run_job
+    from .models import Export, Job
+    from .services import exports
+    from .services.accounts import user_match
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ref: str | int = int(school) if school.isdigit() else school
+    with db.transaction() as session:
+        actor = session.scalar(select(User).where(user_match(username)))
+        if actor is None:
+            raise click.ClickException(f"用户「{username}」不存在。")
+        export = exports.start_export(session, actor, exports.ExportRequest(
+            year=year, scope=scope, school=ref, teacher=teacher))
+        export_id, job_id = export.id, export.job_id
+    # run it here (a running service's worker may have taken it first: then just follow it)
+    threading.Thread(target=run_job, args=(app, job_id), daemon=True).start()
+    with click.progressbar(length=1, label="导出成果集", show_pos=True) as bar:
+        while True:
+            db.session.rollback()
+            job = db.session.get(Job, job_id)
+            if job is None:
+                raise click.ClickException("导出任务记录丢失。")
+            bar.length = max(1, job.progress_total)
+            bar.update(job.progress_done - bar.pos)
+            if job.state in ("done", "failed"):
+                break
+            time.sleep(0.3)
+    if job.state == "failed":
+        raise click.ClickException(job.error or "导出失败。")
+    record = db.session.get(Export, export_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for entry in record.files if record else []:
+        target = out_dir / entry["name"]
+        part = target.with_name(target.name + ".part")
+        with part.open("wb") as handle:
+            for chunk in archive.store.open(entry["key"]):
+                handle.write(chunk)
+        part.replace(target)
+        click.echo(f"已写入 {target}（{entry['size']:,} 字节）")
+
+
 @main.command()
 def init() -> None:
     """Create or migrate the database; create the first admin and print its password once."""
@@ -177,5 +238,6 @@ main.add_command(_plain_group(token))
 main.add_command(_with_store(check))
 main.add_command(_with_store(reindex))
 main.add_command(_with_store(worker))
+main.add_command(_with_store(export_command))
 main.add_command(_with_store(cli_backup.backup))
 main.add_command(_with_store(cli_backup.restore))

@@ -68,7 +68,8 @@ def run_job(app: Flask, job_id: int, should_stop: Callable[[], bool] = lambda: F
         handler, on_fail = _handlers().get(job.kind, (None, None))
         state = archive.state
         ctx = JobContext(job.id, dict(job.params), db.transaction, archive.store, archive.settings,
-                         extras={"keeper": state.keeper, "app": app}, within=app.app_context,
+                         extras={"keeper": state.keeper, "app": app,
+                                 "conversions": int(app.config.get("CONVERSIONS", 0) or 0)}, within=app.app_context,
                          should_stop=should_stop)
         if handler is None:
             _fail(ctx, None, f"未知的任务类型「{job.kind}」。")

@@ -379,3 +379,26 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class Export(Base):
+    """A bound collection handed over: its scope, who asked, and the files kept in the store."""
+
+    __tablename__ = "exports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    academic_year: Mapped[str] = mapped_column(String(9))
+    scope: Mapped[str] = mapped_column(String(20))  # vocabulary.ExportScope
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    # [{name, key, size, sha256, media}] once the job has stored them
+    files: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    items: Mapped[int] = mapped_column(default=0)
+    pages: Mapped[int] = mapped_column(default=0)
+    zero_hour_items: Mapped[list[Any]] = mapped_column(JSON, default=list)  # warned before export
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")

@@ -430,3 +430,14 @@ FIELD_VALUE_NAMES: dict[str, dict[str, str]] = {
     "code": dict(DECISION_NAMES), "counted_code": dict(DECISION_NAMES),
     "purpose": dict(ATTACHMENT_PURPOSES), "field": FIELD_NAMES, "selection": dict(SELECTION_NAMES),
 }
+
+
+class ExportScope(StrEnum):
+    """What an export binds: the items the school selected, or every item that earns hours."""
+
+    SELECTED = "selected"
+    COUNTED = "counted"
+
+
+EXPORT_SCOPE_NAMES: dict[str, str] = {ExportScope.SELECTED: "学校筛选入册的成果",
+                                      ExportScope.COUNTED: "计入学时的成果"}

@@ -169,6 +169,15 @@ MATRIX: dict[str, Case] = {
                                                  path="/api/v1/jobs/{job}/retry"),
     "POST /jobs/<int:job_id>/retry": Case(row(302, 403, 404, 404, 404, 404, 409, 404, 409),
                                           path="/jobs/{job}/retry"),
+    # exports: teachers export their own portfolio, admins their school (the global admin must
+    # name one: 422); the owner's export (queued) is seen by them and the school's admins
+    "POST /api/v1/exports": Case(row(401, 202, 202, 202, 403, 403, 202, 202, 422),
+                                 data=lambda r: {"year": YEAR}),
+    "GET /api/v1/exports": Case(same(200, 401)),
+    "GET /api/v1/exports/<int:export_id>": Case(row(401, 200, 404, 404, 404, 404, 200, 404, 200),
+                                                path="/api/v1/exports/{export}"),
+    "GET /api/v1/exports/<int:export_id>/files/<kind>": Case(
+        row(401, 409, 404, 404, 404, 404, 409, 404, 409), path="/api/v1/exports/{export}/files/pdf"),
     "GET /api/v1/collection.pdf": Case(row(401, 403, 403, 403, 403, 403, 200, 403, 200),
                                        path=f"/api/v1/collection.pdf?year={YEAR}&school_id={{school}}"),
 }
@@ -233,6 +242,7 @@ def actors(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Settings) -> A
     assert throwaway
     ids = {"item": item["id"], "attachment": attachment, "token": token_id,
            "job": scan.get_json()["job_id"],
+           "export": owner.post("/api/v1/exports", {"year": YEAR}).get_json()["id"],
            "owner": owner.get("/api/v1/me").get_json()["id"],
            "user": api["same_school"].get("/api/v1/me").get_json()["id"],  # type: ignore[union-attr]
            "school": world.schools["第一中学"], "school_name": "第一中学"}

@@ -113,6 +113,7 @@ API_CASES: dict[str, Case] = {
     "api.create_token": lambda s: _status(s.world.client.post("/api/v1/tokens", json={
         "username": "t1", "password": "secret-pass-1"}), 201),
     "api.restore_item": lambda s: _status(s.world.admin.post(_item(_deleted(s), "/restore")), 200),
+    "api.create_export": lambda s: _status(s.teacher.post("/api/v1/exports", {"year": "2025-2026"}), 202),
     "api.retry_job": lambda s: _status(s.world.admin.post(f"/api/v1/jobs/{_failed_job(s)}/retry"), 202),
     "api.revoke_token": lambda s: _status(s.teacher.delete(
         f"/api/v1/tokens/{s.teacher.get('/api/v1/tokens').get_json()['items'][0]['id']}"), 204),

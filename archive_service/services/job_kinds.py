@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..vocabulary import JobKind
+from .exports import run_export
 from .items.extraction import extraction_failed, run_extraction
 from .jobs import FailHook, Handler, JobContext
 
@@ -20,3 +21,4 @@ def run_reindex(ctx: JobContext) -> dict[str, Any]:
 def register_all(register: Callable[[str, Handler, FailHook | None], None]) -> None:
     register(JobKind.EXTRACT, run_extraction, extraction_failed)
     register(JobKind.REINDEX, run_reindex, None)
+    register(JobKind.EXPORT, run_export, None)

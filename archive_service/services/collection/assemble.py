@@ -39,8 +39,10 @@ def assemble(parts: list[Part], generated: Path, layout: FrontLayout, out: Path)
     writer.append(front, pages=list(range(layout.front_pages)), import_outline=False)
     for part in parts:
         _append_part(writer, front, layout, part)
+    if layout.summary_pages:
+        writer.append(front, pages=layout.summary_pages, import_outline=False)
     stamp_numbers(writer)
-    _outline(writer, parts)
+    _outline(writer, parts, layout)
     for page_index, y, height, item_id in layout.links:
         target = next(p.start for p in parts if p.item_id == item_id)
         writer.add_annotation(page_index, _link(writer, page_index, y, height, target - 1))
@@ -57,6 +59,8 @@ def assemble(parts: list[Part], generated: Path, layout: FrontLayout, out: Path)
 
 def _append_part(writer: PdfWriter, front: PdfReader, layout: FrontLayout, part: Part) -> None:
     """The part's pages, or its placeholder page; the page count must match the contents."""
+    if part.header is not None:
+        writer.append(front, pages=[layout.divider_page[part.item_id]], import_outline=False)
     if part.problem is not None:
         writer.append(front, pages=[layout.placeholder_page[part.item_id]], import_outline=False)
     elif part.pdf is None:
@@ -76,7 +80,7 @@ def _append_part(writer: PdfWriter, front: PdfReader, layout: FrontLayout, part:
                        f"合并{part.label}后页数与目录不符，成果集未生成。", 500)
 
 
-def _outline(writer: PdfWriter, parts: list[Part]) -> None:
+def _outline(writer: PdfWriter, parts: list[Part], layout: FrontLayout) -> None:
     writer.add_outline_item(title="封面", page_number=0)
     writer.add_outline_item(title="目录", page_number=1)
     owner, parent = None, None
@@ -85,8 +89,12 @@ def _outline(writer: PdfWriter, parts: list[Part]) -> None:
             owner = part.owner_id
             parent = writer.add_outline_item(title=part.teacher, page_number=part.start - 1)
         mark = "【未能收录】" if part.problem else ""
+        if part.header is not None and part.header.hours == 0:
+            mark += "【0 学时】"
         writer.add_outline_item(title=f"{mark}{KIND_NAMES.get(part.kind, part.kind)}：{part.title}",
                                 page_number=part.start - 1, parent=parent)
+    if layout.summary_pages:
+        writer.add_outline_item(title="学时汇总", page_number=len(writer.pages) - len(layout.summary_pages))
 
 
 def _link(writer: PdfWriter, page_index: int, y: float, height: float, target: int) -> Link:

@@ -65,9 +65,11 @@ def _rows(pdf: FPDF, parts: list[Part]) -> list[Row]:
         pdf.set_font("cjk", size=10.5)
         lines = wrap(pdf, part.title, TITLE_W)
         notes: list[str] = []
+        pdf.set_font("cjk", size=9)
         if part.problem:
-            pdf.set_font("cjk", size=9)
             notes = wrap(pdf, f"【未能收录】{part.problem}", TITLE_W)
+        if part.header is not None and part.header.hours == 0:
+            notes += wrap(pdf, f"【0 学时】{part.header.reason}", TITLE_W)
         rows.append(Row(LINE_H * len(lines) + NOTE_H * len(notes) + ROW_GAP, part, lines=lines,
                         notes=notes))
     return rows

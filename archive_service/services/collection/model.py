@@ -45,6 +45,14 @@ class Part:
     pages: int = 0
     problem: str | None = None
     start: int = 0
+    # an export's divider page before the item (None: the plain bound collection)
+    header: ItemHeader | None = None
+    sha256: str = ""
+
+    @property
+    def front(self) -> int:
+        """Generated pages before its own: the divider of an export."""
+        return 1 if self.header is not None else 0
 
     @property
     def label(self) -> str:
@@ -52,5 +60,17 @@ class Part:
 
     @property
     def bound_pages(self) -> int:
-        """Pages it takes in the book: its own, or the one placeholder page."""
-        return self.pages if self.problem is None else 1
+        """Pages it takes in the book: divider, then its own or the one placeholder page."""
+        return self.front + (self.pages if self.problem is None else 1)
+
+
+@dataclass(frozen=True)
+class ItemHeader:
+    """What an export's divider page says about the item (so a byline naming someone else is
+    never taken for the owner): teacher, kind, title, completion date, 字数, decision, hours."""
+
+    completion_date: str
+    char_count: int
+    decision: str
+    hours: float
+    reason: str

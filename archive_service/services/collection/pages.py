@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +10,7 @@ from fpdf import FPDF
 
 from ...vocabulary import KIND_NAMES
 from . import contents
+from .dividers import divider, summary_pages
 from .draw import MARGIN, PAGE_W, FontFile, centered, new_document, wrap
 from .model import Part
 
@@ -22,34 +23,50 @@ class FrontLayout:
     front_pages: int  # cover + contents
     placeholder_page: dict[int, int]  # item id → page index in the generated PDF
     links: list[contents.Link]
+    divider_page: dict[int, int] = field(default_factory=dict)  # item id → page index (exports)
+    summary_pages: list[int] = field(default_factory=list)  # the closing register (exports)
+
+
+SummaryRow = tuple[str, str, int, float, float, float, bool]
+"""(teacher, subject, items in the book, their hours, the year's total hours, target, met)."""
 
 
 def render_front(font: FontFile, school: str, year: str, rule: str, parts: list[Part],
-                 out: Path) -> FrontLayout:
-    """Write cover, contents and placeholder pages to ``out``; sets every part's start page."""
+                 out: Path, summary: list[SummaryRow] | None = None,
+                 title: str = "校本研修成果集") -> FrontLayout:
+    """Write cover, contents, placeholder (and an export's divider and closing summary) pages
+    to ``out``; sets every part's start page."""
     pdf = new_document(font)
     pages = contents.layout(pdf, parts)
     page = 1 + len(pages) + 1
     for part in parts:
         part.start = page
         page += part.bound_pages
-    _cover(pdf, school, year, rule, parts)
+    _cover(pdf, school, year, rule, parts, title)
     links = contents.draw(pdf, pages)
-    placeholders = {}
+    placeholders, dividers = {}, {}
     for part in parts:
         if part.problem is not None:
             placeholders[part.item_id] = pdf.page_no()
             _placeholder(pdf, part, year)
+    for part in parts:
+        if part.header is not None:
+            dividers[part.item_id] = pdf.page_no()
+            divider(pdf, part, year)
+    first_summary = pdf.page_no()
+    if summary is not None:
+        summary_pages(pdf, school, year, summary)
     pdf.output(str(out))
-    return FrontLayout(f"{school} {year}学年 校本研修成果集", 1 + len(pages), placeholders, links)
+    return FrontLayout(f"{school} {year}学年 {title}", 1 + len(pages), placeholders, links,
+                       dividers, list(range(first_summary, pdf.page_no())))
 
 
-def _cover(pdf: FPDF, school: str, year: str, rule: str, parts: list[Part]) -> None:
+def _cover(pdf: FPDF, school: str, year: str, rule: str, parts: list[Part], title: str) -> None:
     pdf.add_page()
     teachers = len({p.owner_id for p in parts})
     problems = sum(1 for p in parts if p.problem)
     centered(pdf, 88, 26, school)
-    centered(pdf, 108, 22, f"{year}学年 校本研修成果集")
+    centered(pdf, 108, 22, f"{year}学年 {title}")
     centered(pdf, 130, 12, f"共收录 {teachers} 位教师的 {len(parts)} 篇成果")
     if problems:
         pdf.set_text_color(180, 0, 0)

@@ -3,7 +3,7 @@
 ``base`` holds the blueprint; importing the view modules here registers their routes.
 """
 
-from . import accounts, collection, items, jobs, openapi, register
+from . import accounts, collection, exports, items, jobs, openapi, register
 from .base import bp
 
-__all__ = ["accounts", "bp", "collection", "items", "jobs", "openapi", "register"]
+__all__ = ["accounts", "bp", "collection", "exports", "items", "jobs", "openapi", "register"]

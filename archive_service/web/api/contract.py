@@ -41,7 +41,7 @@ FIELD_NAMES = {
     "school_id": "学校编号", "staff_no": "工号", "subject": "学科", "selected": "是否入选",
     "reason": "理由", "char_count": "字数", "teacher": "教师用户名", "teacher_id": "教师编号",
     "year": "学年", "kind": "成果类型", "page": "页码", "per_page": "每页条数", "q": "检索词",
-    "decision": "认定结果", "group": "教研组", "file": "文件", "title": "标题",
+    "decision": "认定结果", "group": "教研组", "file": "文件", "title": "标题", "scope": "导出范围",
     "completion_date": "完成日期", "subtype": "细类", "metadata": "补充信息",
     "prefer": "希望计入本篇", "type": "获奖或发表", "level": "级别", "grade": "获奖等次",
     "date": "获奖或发表日期", "evidence": "证书或证明文件", "purpose": "材料用途", "verified": "是否核验通过",
@@ -161,6 +161,17 @@ class CollectionQuery(Query):
     year: Year
     school: text(200, 1) | None = None  # type: ignore[valid-type]
     school_id: Id | None = None
+
+
+class ExportBody(Body):
+    """装订成册导出：学年、范围（学校筛选入册 / 计入学时）、学校与教师（教师只能导出本人）。"""
+
+    year: Year
+    scope: Literal["selected", "counted"] = "selected"
+    school: text(200, 1) | None = None  # type: ignore[valid-type]
+    school_id: Id | None = None
+    teacher: text(80, 1) | None = None  # type: ignore[valid-type]
+    teacher_id: Id | None = None
 
 
 def school_ref(name: str | None, school_id: int | None) -> str | int:

@@ -126,6 +126,37 @@ class JobOut(BaseModel):
     finished_at: AwareTime | None = Field(json_schema_extra={"format": "date-time"})
 
 
+class ExportFileOut(BaseModel):
+    kind: Literal["pdf", "xlsx", "zip", "snapshot"]
+    name: str
+    size: int
+    sha256: str
+    media: str
+
+
+class ExportOut(BaseModel):
+    """An export of the bound collection: who asked, when, the scope, its files and sizes."""
+
+    id: int
+    school: str
+    year: str = Field(pattern=YEAR_PATTERN)
+    scope: Literal["selected", "counted"]
+    scope_name: str
+    teacher: str | None
+    created_by: str
+    created_at: AwareTime = Field(json_schema_extra={"format": "date-time"})
+    finished_at: AwareTime | None = Field(json_schema_extra={"format": "date-time"})
+    job_id: int | None
+    state: JobStateCode
+    state_name: str
+    items: int
+    pages: int
+    size: int = Field(description="全部文件的字节数")
+    files: list[ExportFileOut]
+    snapshot_sha256: str | None = Field(description="学时登记快照（JSON）的 SHA-256，导出时记录")
+    zero_hour_items: list[dict[str, Any]] = Field(description="不计学时（0 学时）的入册成果：目录中已标注")
+
+
 class SchoolOut(BaseModel):
     id: int
     name: str
