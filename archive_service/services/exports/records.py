@@ -31,7 +31,7 @@ class ExportRequest:
 def _school(session: Session, actor: User, ref: str | int) -> School:
     if not ref:
         if actor.school_id is None:
-            raise AppError("school_required", "请指定学校（school=学校名称，或 school_id=学校编号）。")
+            raise AppError("school_required", "请指定学校（school=学校名称，或 school_id=学校编号）。", 422)
         ref = actor.school_id
     school = find_school(session, ref)
     if school is None:
@@ -60,10 +60,11 @@ def start_export(session: Session, actor: User, req: ExportRequest) -> Export:
     if actor.role not in (Role.ADMIN, Role.TEACHER):
         raise Forbidden("只有管理员（本校）和教师（本人）可以导出成果集。")
     if req.scope not in tuple(ExportScope):
-        raise AppError("invalid_scope", "导出范围（scope）应为 selected（学校筛选入册）或 counted（计入学时）。")
+        raise AppError("invalid_scope", "导出范围（scope）应为 selected（学校筛选入册）或 counted（计入学时）。",
+                       422)
     year = check_year(req.year.strip()) if req.year.strip() else ""
     if not year:
-        raise AppError("year_required", "请指定学年，例如 2025-2026。")
+        raise AppError("year_required", "请指定学年，例如 2025-2026。", 422)
     school = _school(session, actor, req.school if actor.role != Role.TEACHER else "")
     teacher = _teacher(session, actor, school, req.teacher)
     export = Export(school_id=school.id, academic_year=year, scope=req.scope,
