@@ -38,8 +38,14 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Web 进程数：1 由 waitress 在本进程内服务；大于 1 时由 gunicorn 启动多个 Web 进程")
+def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Run the web service (and a supervised local SeaweedFS unless ARCHIVE_S3_ENDPOINT is set).
+
+    One web process (default): waitress in this process, beside the index writer and the job
+    worker.  ``--workers N`` (N > 1): gunicorn runs N web processes (threads each) that only
+    answer requests; this process keeps SeaweedFS, the one index writer and the job worker.
 
     SIGTERM or SIGINT stop it cleanly: no new requests, in-flight ones get a grace period,
     SeaweedFS is stopped (SIGKILL if it does not exit), exit status 0.
@@ -55,14 +61,16 @@ def serve(host: str, port: int, threads: int) -> None:
             s3 = managed.start()
             overrides = s3_overrides(s3)
             click.echo(f"已启动本地 SeaweedFS：{s3.endpoint}（数据目录 {config['SEAWEED_DIR']}）")
-        _serve_app(_app(overrides), managed, host=host, port=port, threads=threads)
+        _serve_app(_app(overrides), managed, host=host, port=port, threads=threads,
+                   workers=workers, overrides=overrides)
     finally:
         if managed is not None:
             managed.stop()
     click.echo("服务已停止。")
 
 
-def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int) -> None:
+def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int, workers: int = 1,
+               overrides: dict[str, Any] | None = None) -> None:
     from indexing import warm_up
 
     from .extract import tool_status
@@ -72,7 +80,8 @@ def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int) 
     with app.app_context():
         archive.store.ensure_bucket()
         password = initialise(db.engine, db.transaction, archive.settings, archive.store)
-    writer = archive.start_writer(app)  # queued index work is written in the background
+    # queued index work is written in the background (web processes of gunicorn queue it too)
+    writer = archive.start_writer(app, poll=1.0 if workers > 1 else 15.0)
     from .job_runner import start_worker
 
     worker = start_worker(app, threads=1)  # OCR, conversions, exports: off the request
@@ -86,9 +95,16 @@ def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int) 
     if password:
         click.echo(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请登录后妥善保管）")
     try:
-        serve_forever(app, host=host, port=port, threads=threads,
-                      ready=lambda url: click.echo(f"请在浏览器中打开 {url} 登录", nl=True),
-                      stopping=worker.request_stop)
+        if workers > 1:
+            from .runtime import serve_gunicorn
+
+            serve_gunicorn(app, host=host, port=port, threads=threads, workers=workers,
+                           env=overrides or {}, stopping=worker.request_stop,
+                           ready=lambda url: click.echo(f"请在浏览器中打开 {url} 登录（{workers} 个 Web 进程）"))
+        else:
+            serve_forever(app, host=host, port=port, threads=threads,
+                          ready=lambda url: click.echo(f"请在浏览器中打开 {url} 登录", nl=True),
+                          stopping=worker.request_stop)
     finally:
         worker.stop()  # a job cut short is re-queued at the next start
         writer.stop()  # finish the batch in progress; the rest stays queued for next start

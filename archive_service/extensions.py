@@ -34,6 +34,9 @@ class ArchiveState:
     _keeper: IndexKeeper | None = field(default=None, repr=False)
     writer: IndexWriter | None = field(default=None, repr=False)
     queue_config: tuple[str, Path] = ("", Path("jobs-queue.sqlite3"))  # redis url, sqlite file
+    # a gunicorn web process of `archive serve --workers N`: it only reads the index; the
+    # serve process's one writer drains the outbox (and rebuilds) for all of them
+    web_only: bool = False
     _queue: JobQueue | None = field(default=None, repr=False)
     # set by `archive serve` when it supervises the embedded SeaweedFS: its health as a dict
     storage_health: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
@@ -70,8 +73,9 @@ class ArchiveState:
 
     @property
     def background(self) -> bool:
-        """True when the background index writer runs (``archive serve``)."""
-        return self.writer is not None and self.writer.running
+        """True when a background index writer runs (here, or for a web-only process in the
+        ``archive serve`` process that started it)."""
+        return self.web_only or (self.writer is not None and self.writer.running)
 
     @property
     def index(self) -> SearchIndex:
@@ -90,6 +94,7 @@ class Archive:
             index_dir=Path(cfg["INDEX_DIR"]),
             engine=_engine(cfg.get("SEARCH_ENGINE") or "whoosh"),
             queue_config=(cfg.get("REDIS_URL") or "", Path(cfg["JOB_QUEUE_FILE"])),
+            web_only=bool(cfg.get("WEB_ONLY")),
         )
         db.after_commit(app, self._follow_outbox)
         db.after_commit(app, self._send_jobs)
@@ -136,6 +141,8 @@ class Archive:
         only wakes it), otherwise here and now (tests, CLI commands).
         An index failure leaves the entries queued and is logged."""
         state = self.state
+        if state.web_only:
+            return  # the writer of the serve process polls the outbox
         if state.writer is not None and state.background:
             state.writer.signal()
             return
@@ -144,11 +151,12 @@ class Archive:
         except Exception:  # noqa: BLE001 - derived data; `archive reindex` repairs it
             current_app.logger.exception("索引更新失败，已保留在待办队列中")
 
-    def start_writer(self, app: Flask) -> IndexWriter:
-        """Start the one background index writer of this process (``archive serve``)."""
+    def start_writer(self, app: Flask, poll: float = 15.0) -> IndexWriter:
+        """Start the one background index writer of this process (``archive serve``); ``poll``
+        is how often it looks for work queued by other processes."""
         state: ArchiveState = app.extensions["archive"]
         if state.writer is None:
-            state.writer = IndexWriter(app, self._write_round)
+            state.writer = IndexWriter(app, self._write_round, poll=poll)
         state.writer.start()
         return state.writer
 

@@ -142,4 +142,46 @@ def _flush(server: Any, deadline: float) -> None:
 
 
 __all__ = ["ManagedStore", "StorageError", "abort_stale_uploads", "s3_overrides", "serve_forever",
-           "store_overrides"]
+           "serve_gunicorn", "store_overrides"]
+
+
+ENV_OF = {"S3_ENDPOINT": "ARCHIVE_S3_ENDPOINT", "S3_ACCESS_KEY": "ARCHIVE_S3_ACCESS_KEY",
+          "S3_SECRET_KEY": "ARCHIVE_S3_SECRET_KEY", "S3_BUCKET": "ARCHIVE_S3_BUCKET"}
+
+
+def serve_gunicorn(app: Flask, *, host: str, port: int, threads: int, workers: int,
+                   env: dict[str, Any], stopping: Callable[[], None] | None = None,
+                   ready: Callable[[str], None] | None = None) -> None:
+    """Run gunicorn (``workers`` processes × ``threads`` threads, ``archive_service.wsgi``) until
+    SIGTERM/SIGINT; gunicorn's graceful shutdown gives requests ``GRACE_SECONDS``."""
+    import os
+    import subprocess
+    import sys
+
+    child_env = {**os.environ, "ARCHIVE_INSTANCE": app.instance_path,
+                 **{ENV_OF[k]: str(v) for k, v in env.items() if k in ENV_OF}}
+    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+           "--worker-class", "gthread", "--bind", f"{host}:{port}",
+           "--graceful-timeout", str(int(GRACE_SECONDS)), "--timeout", "120",
+           "--access-logfile", "-", "archive_service.wsgi:app"]
+    proc = subprocess.Popen(cmd, env=child_env)
+    previous = {sig: signal.signal(sig, _raise_shutdown) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if ready is not None:
+            ready(f"http://{host}:{port}/")
+        proc.wait()
+    except _Shutdown:
+        pass
+    finally:
+        if stopping is not None:
+            stopping()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # gunicorn: stop accepting, finish requests
+            try:
+                proc.wait(GRACE_SECONDS + 5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        kill_running_tools()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
