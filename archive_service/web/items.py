@@ -50,7 +50,8 @@ def detail(item_id: int) -> Any:
         needs_selection=item.kind in settings.rules.selection_required,
         may_verify=submitted.may_verify(me(), settings)
         and item.kind in submitted.verifiable_kinds(settings),
-        is_owner=item.owner_id == me().id, uploaded=request.args.get("uploaded"),
+        is_owner=item.owner_id == me().id, bound_version_id=item.selected_version_id,
+        uploaded=request.args.get("uploaded"),
         trail=audit.item_trail(db.session, item.id)
         if item.owner_id == me().id or me().role == Role.ADMIN else None,
         audit_actions=audit.ACTION_NAMES)
@@ -117,7 +118,8 @@ def confirm_count(item_id: int) -> Any:
 @login_required
 def preference(item_id: int) -> Any:
     return _act(item_id, lambda s, item: review.set_preference(s, archive.settings, me(), item),
-                "已告知学校：您希望这一篇计入本学年。")
+                "已告知学校：您希望这一篇计入本学年。学校筛选入册时会看到您的意向，"
+                "并决定计入哪一篇；在此之前，各篇的认定不变。")
 
 
 @bp.post("/<int:item_id>/delete")

@@ -180,6 +180,7 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
             item = session.get(Item, item_id)
             if item is None or item.deleted_at is not None or item.owner_id != actor.id:
                 raise Forbidden("只能替换自己的成果文件。")
+            _refuse_same_file(item, staged)
             form = ItemForm(kind=item.kind, title=item.title,
                             completion_date=item.completion_date.isoformat(),
                             subtype=item.subtype, metadata=dict(item.details))
@@ -188,6 +189,14 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
         staged.discard()
         raise
     return _store_and_write(uow, store, prepared, write)
+
+
+def _refuse_same_file(item: Item, staged: StagedFile) -> None:
+    """A new version must differ from the current one (the same SHA-256 would change nothing)."""
+    current = item.current_version
+    if current is not None and current.sha256 == staged.sha256:
+        raise AppError("same_file", f"这个文件与当前版本（第 {current.number} 版）完全相同，没有生成新版本。"
+                       "如需修改，请先改好文件再上传。", 409)
 
 
 def soft_delete(session: Session, actor: User, item: Item) -> None:

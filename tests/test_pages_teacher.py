@@ -1,0 +1,61 @@
+"""What a teacher needs without training (issue #15 points 6, 7, 9): returned items badged with
+the reason one click away, the preference explained, an identical new version refused."""
+
+from __future__ import annotations
+
+import io
+
+from tests.helpers import World, corpus, csrf_token, page_login
+
+REFLECTION = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
+
+
+def test_returned_item_is_badged_and_listed_as_todo(world: World) -> None:
+    teacher = world.user("zhou", name="周老师")
+    admin = world.user("xiaozhang", role="admin", name="校管理员")
+    item = teacher.upload(REFLECTION, title="英语教学总结", completion_date="2025-10-08").get_json()
+    res = admin.post(f"/api/v1/items/{item['id']}/selection",
+                     {"selected": False, "reason": "请补充课堂实例"})
+    assert res.status_code == 200, res.get_json()
+    client = page_login(world.app, "zhou")
+    page = client.get("/my/items").get_data(as_text=True)
+    assert "需要您处理（1 项）" in page
+    assert '<span class="badge returned">已退回</span>' in page and "请补充课堂实例" in page
+    assert f'href="/items/{item["id"]}#return-reason"' in page
+    detail = client.get(f"/items/{item['id']}").get_data(as_text=True)
+    assert 'id="return-reason"' in detail and "请补充课堂实例" in detail
+
+
+def test_preference_says_what_happens_next(world: World) -> None:
+    teacher = world.user("zhou", name="周老师")
+    item = teacher.upload(REFLECTION, title="英语教学总结", completion_date="2025-10-08").get_json()
+    client = page_login(world.app, "zhou")
+    page = f"/items/{item['id']}"
+    res = client.post(f"{page}/preference", data={"csrf_token": csrf_token(client, page)},
+                      follow_redirects=True)
+    html = res.get_data(as_text=True)
+    assert "学校筛选入册时会看到您的意向" in html
+    assert "教师希望计入这一篇" in html and "由学校决定计入哪一篇" in html
+    assert '<span class="badge preferred">希望计入</span>' in client.get("/my/items").get_data(as_text=True)
+
+
+def test_identical_new_version_is_refused(world: World) -> None:
+    teacher = world.user("zhou", name="周老师")
+    item = teacher.upload(REFLECTION, title="英语教学总结", completion_date="2025-10-08").get_json()
+    res = teacher.put(f"/api/v1/items/{item['id']}/file", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(REFLECTION.read_bytes()), "again.docx")})
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "same_file"
+    assert "与当前版本（第 1 版）完全相同" in res.get_json()["error"]["message"]
+    client = page_login(world.app, "zhou")
+    page = f"/items/{item['id']}"
+    res = client.post(f"{page}/file", content_type="multipart/form-data", follow_redirects=True,
+                      data={"csrf_token": csrf_token(client, page),
+                            "file": (io.BytesIO(REFLECTION.read_bytes()), "again.docx")})
+    html = res.get_data(as_text=True)
+    assert "完全相同，没有生成新版本" in html
+    assert teacher.get(f"/api/v1/items/{item['id']}").get_json()["version"] == 1
+    other = corpus("zh_docx_08_jiaogai_anli.docx").read_bytes()
+    res = teacher.put(f"/api/v1/items/{item['id']}/file", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(other), "new.docx")})
+    assert res.status_code in (200, 202) and res.get_json()["version"] == 2
+    assert '<span class="badge">当前版本</span>' in client.get(page).get_data(as_text=True)
