@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from archive_service.extensions import archive
 from tests.helpers import World, corpus, csrf_token, page_login
 
 REFLECTION = corpus("zh_docx_12_yingyu_jiaoxue_zongjie.docx")
@@ -59,3 +60,18 @@ def test_identical_new_version_is_refused(world: World) -> None:
                       data={"file": (io.BytesIO(other), "new.docx")})
     assert res.status_code in (200, 202) and res.get_json()["version"] == 2
     assert '<span class="badge">当前版本</span>' in client.get(page).get_data(as_text=True)
+
+
+def test_upload_form_states_each_kinds_requirements_and_this_years_places(world: World) -> None:
+    teacher = world.user("zhou", name="周老师")
+    client = page_login(world.app, "zhou")
+    html = client.get("/my/items/new").get_data(as_text=True)
+    assert "单元整体教学设计的要求" in html
+    assert "字数不少于 800 × 课时数（如 3 课时需 2,400 字）" in html
+    assert "字数不少于 1,000 字" in html and "每学年限 1 篇" in html
+    assert "学校筛选入册后计入学时" in html and "名额已由" not in html
+    with world.app.app_context():
+        today = archive.settings.today()  # an item of the current year takes its place
+    teacher.upload(REFLECTION, title="英语教学总结", completion_date=today.isoformat())
+    html = client.get("/my/items/new").get_data(as_text=True)
+    assert "的名额已由《英语教学总结》占用" in html

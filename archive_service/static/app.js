@@ -1,9 +1,9 @@
-// Upload form: show only the fieldset for the chosen kind.
+// Upload form: show only the fields and the requirements of the chosen kind.
 (function () {
   var kind = document.getElementById("kind");
   if (!kind) return;
   function sync() {
-    document.querySelectorAll("fieldset[data-kind]").forEach(function (fs) {
+    document.querySelectorAll("fieldset[data-kind], .kind-guide[data-kind]").forEach(function (fs) {
       fs.hidden = fs.getAttribute("data-kind") !== kind.value;
     });
   }

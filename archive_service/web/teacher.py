@@ -16,6 +16,7 @@ from ..services.item_dicts import items_dicts
 from ..services.item_lists import item_years, own_items
 from ..services.register import current_year
 from ..services.scoped_register import RegisterRequest, register_for
+from ..services.upload_guide import upload_guide
 from ..vocabulary import KIND_NAMES, SUBTYPES, Kind, Role
 from .auth import me, roles_required
 from .common import staged_upload
@@ -63,6 +64,7 @@ def upload() -> Any:
     if request.method == "GET":
         return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
                                today=archive.settings.today().isoformat(),
+                               guide=upload_guide(db.session, archive.settings, me()),
                                form={"idempotency_token": secrets.token_urlsafe(24)})
     kind = request.form.get("kind", "")
     meta = {k: v for k, v in _form_metadata(kind).items() if v is not None}
@@ -80,7 +82,9 @@ def upload() -> Any:
     except AppError as exc:
         flash(exc.message, "error")
         return render_template("teacher/upload.html", kinds=KIND_NAMES, subtypes=SUBTYPES,
-                               today=archive.settings.today().isoformat(), form=request.form), exc.status
+                               today=archive.settings.today().isoformat(),
+                               guide=upload_guide(db.session, archive.settings, me()),
+                               form=request.form), exc.status
     flash("这份表单已经提交过，下面是当时上传的成果。" if replayed else "上传成功。", "info")
     return redirect(url_for("items.detail", item_id=item_id, uploaded=1))
 
