@@ -3,6 +3,7 @@
     .venv/bin/python bench/upload.py             # 7 runs per file, OCR scan once
     .venv/bin/python bench/upload.py --quick     # 2 runs, no OCR (smoke)
     .venv/bin/python bench/upload.py --profile   # also cProfile one PDF upload (in-process)
+    nice .venv/bin/python bench/upload.py --concurrent 48   # 1/4/8 clients over HTTP, two servers
 
 A real SeaweedFS (``weed mini``) is started in a temp dir; the app is made as the tests make
 it (``tests.conftest.make_app``: SQLite + Whoosh in the temp dir, TESTING).  Every timed
@@ -221,7 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="timed uploads per file (default 7)")
     parser.add_argument("--no-ocr", action="store_true", help="skip the OCR'd scan")
     parser.add_argument("--profile", action="store_true", help="cProfile one PDF upload")
+    parser.add_argument("--concurrent", type=int, metavar="N",
+                        help="only the concurrent run: N uploads by 1, 4 and 8 clients through real "
+                             "`archive serve` processes (1 waitress process; 2 gunicorn + Redis)")
     args = parser.parse_args(argv)
+    if args.concurrent:
+        import upload_concurrent
+
+        upload_concurrent.run(args.concurrent)
+        return 0
     runs = args.runs or (2 if args.quick else 7)
     ocr = not (args.no_ocr or args.quick)
 
