@@ -41,6 +41,11 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     school: Mapped[School | None] = relationship(lazy="joined")
+    membership: Mapped[GroupMember | None] = relationship(viewonly=True)  # the 教研组, if any
+
+    @property
+    def group_name(self) -> str | None:
+        return self.membership.group.name if self.membership else None
 
     # Flask-Login protocol
     @property
@@ -308,6 +313,8 @@ class GroupMember(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("teaching_groups.id"), index=True)
 
+    group: Mapped[TeachingGroup] = relationship(lazy="joined")
+
 
 class Activity(Base):
     """A 校本培训活动 (``training``) or 校本教研活动 (``research_activity``) of a school."""
@@ -329,6 +336,11 @@ class Activity(Base):
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    school: Mapped[School] = relationship(lazy="joined")
+    group: Mapped[TeachingGroup | None] = relationship(lazy="joined")
+    lecturer: Mapped[User | None] = relationship(foreign_keys=[lecturer_id])
+    organizer: Mapped[User | None] = relationship(foreign_keys=[organizer_id])
 
 
 class AttendanceRecord(Base):

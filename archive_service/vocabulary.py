@@ -110,6 +110,9 @@ class Role(StrEnum):
 
 ROLES: tuple[Role, ...] = tuple(Role)
 ROLE_NAMES: dict[str, str] = {Role.TEACHER: "教师", Role.INSPECTOR: "督查员", Role.ADMIN: "管理员"}
+# The roster sheet's 角色 column: 教师/督查/管理员 (the full name 督查员 is taken too).
+ROLE_BY_NAME: dict[str, Role] = {"教师": Role.TEACHER, "督查": Role.INSPECTOR,
+                                 "督查员": Role.INSPECTOR, "管理员": Role.ADMIN}
 
 
 class Code(StrEnum):

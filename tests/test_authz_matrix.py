@@ -178,6 +178,26 @@ MATRIX: dict[str, Case] = {
                                                 path="/api/v1/exports/{export}"),
     "GET /api/v1/exports/<int:export_id>/files/<kind>": Case(
         row(401, 409, 404, 404, 404, 404, 409, 404, 409), path="/api/v1/exports/{export}/files/pdf"),
+    "POST /api/v1/groups": Case(row(401, 403, 403, 403, 403, 403, 201, 422, 201),
+                                data=lambda r: {"school": "第一中学", "name": f"组-{r}"}),
+    "GET /api/v1/groups": Case(same(200, 401)),
+    "POST /api/v1/users/import": Case(row(401, 403, 403, 403, 403, 403, 422, 422, 422),
+                                      data=lambda r: {}),
+    "POST /api/v1/activities": Case(row(401, 403, 403, 403, 403, 403, 201, 422, 201),
+                                    data=lambda r: {"school": "第一中学", "kind": "research_activity",
+                                                    "title": f"活动-{r}", "date": "2025-10-09"}),
+    "GET /api/v1/activities": Case(same(200, 401)),
+    "GET /api/v1/activities/<int:activity_id>": Case(row(401, 200, 200, 404, 200, 404, 200, 404, 200),
+                                                     path="/api/v1/activities/{activity}"),
+    "PUT /api/v1/activities/<int:activity_id>/attendance": Case(
+        row(401, 403, 403, 404, 403, 404, 200, 404, 200), path="/api/v1/activities/{activity}/attendance",
+        data=lambda r: {"records": [{"teacher": "owner", "status": "present"}]}),
+    "PUT /api/v1/exams/<year>": Case(row(401, 403, 403, 403, 403, 403, 200, 422, 200),
+                                     path=f"/api/v1/exams/{YEAR}",
+                                     data=lambda r: {"school": "第一中学",
+                                                     "scores": [{"teacher": "owner", "score": 80}]}),
+    "GET /api/v1/exams/<year>": Case(row(401, 403, 403, 403, 403, 403, 200, 422, 200),
+                                     path=f"/api/v1/exams/{YEAR}?school=第一中学"),
     "GET /api/v1/collection.pdf": Case(row(401, 403, 403, 403, 403, 403, 200, 403, 200),
                                        path=f"/api/v1/collection.pdf?year={YEAR}&school_id={{school}}"),
 }
@@ -240,7 +260,10 @@ def actors(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Settings) -> A
     token_id = next(t["id"] for t in owner.get("/api/v1/tokens").get_json()["items"]
                     if t["name"] == "throwaway")
     assert throwaway
-    ids = {"item": item["id"], "attachment": attachment, "token": token_id,
+    activity = world.admin.post("/api/v1/activities", {
+        "school": "第一中学", "kind": "training", "title": "专题讲座", "date": "2025-10-09",
+        "hours": 2}).get_json()["id"]
+    ids = {"item": item["id"], "attachment": attachment, "token": token_id, "activity": activity,
            "job": scan.get_json()["job_id"],
            "export": owner.post("/api/v1/exports", {"year": YEAR}).get_json()["id"],
            "owner": owner.get("/api/v1/me").get_json()["id"],

@@ -117,6 +117,19 @@ API_CASES: dict[str, Case] = {
     "api.retry_job": lambda s: _status(s.world.admin.post(f"/api/v1/jobs/{_failed_job(s)}/retry"), 202),
     "api.revoke_token": lambda s: _status(s.teacher.delete(
         f"/api/v1/tokens/{s.teacher.get('/api/v1/tokens').get_json()['items'][0]['id']}"), 204),
+    "api.create_group": lambda s: _status(s.world.admin.post(
+        "/api/v1/groups", {"school": "第一中学", "name": "数学组"}), 201),
+    "api.import_users": lambda s: _status(s.world.admin.post("/api/v1/users/import", data={
+        "file": (io.BytesIO("姓名,账号,学校,角色\n李老师,t2,第一中学,教师\n".encode()), "花名册.csv"),
+        "dry_run": "false"}, content_type="multipart/form-data"), 200),
+    "api.create_activity": lambda s: _status(s.world.admin.post("/api/v1/activities", {
+        "school": "第一中学", "kind": "training", "title": "讲座", "date": "2025-10-09",
+        "hours": 1}), 201),
+    "api.put_attendance": lambda s: _status(s.world.admin.put(
+        f"/api/v1/activities/{_activity(s)}/attendance",
+        json={"records": [{"teacher": "t1", "status": "present"}]}), 200),
+    "api.put_exam": lambda s: _status(s.world.admin.put("/api/v1/exams/2025-2026", json={
+        "school": "第一中学", "scores": [{"teacher": "t1", "score": 90}]}), 200),
 }
 PAGE_CASES: dict[str, Case] = {
     "teacher.upload": lambda s: s.form(s.teacher_page, "/my/items/new", {
@@ -170,6 +183,13 @@ def _failed_job(s: Scene) -> int:
         archive.store.put_file(key, corpus("edge_01_scan_zhongqi_tongzhi.pdf"),
                                content_type="application/pdf", sha256_hex=sha)
     return int(item["job_id"])
+
+
+def _activity(s: Scene) -> int:
+    res = s.world.admin.post("/api/v1/activities", {
+        "school": "第一中学", "kind": "research_activity", "title": "集体备课", "date": "2025-10-09"})
+    _status(res, 201)
+    return int(res.get_json()["id"])
 
 
 def _deleted(s: Scene) -> Scene:

@@ -167,6 +167,7 @@ class LedgerRules:
     public_lesson: PublicLessonRules
     exam: ExamRules
     verification: VerificationRules
+    group_leaders_may_record: bool  # [activities]: a 教研组 leader records the group's activities
 
     def needs_verification(self, source: str) -> bool:
         return source in self.verification.required
@@ -617,6 +618,7 @@ def _ledger(r: _Reader, year_month: int, year_day: int) -> LedgerRules:
             rule=r.text(("verification", "rule")),
             required=_verifiable(r, ("verification", "required")),
             inspectors_may_verify=r.boolean(("verification", "inspectors_may_verify"))),
+        group_leaders_may_record=r.boolean(("activities", "group_leaders_may_record")),
     )
 
 

@@ -71,10 +71,39 @@ def _group(session: Session, school: School, name: Any) -> int | None:
     return group.id
 
 
+def led_group(session: Session, settings: Settings, actor: User) -> TeachingGroup | None:
+    """The 教研组 ``actor`` leads, when the rules let leaders record (``[activities]``)."""
+    if actor.role != Role.TEACHER or not settings.rules.ledger.group_leaders_may_record:
+        return None
+    return session.scalar(select(TeachingGroup).where(TeachingGroup.leader_id == actor.id,
+                                                      TeachingGroup.school_id == actor.school_id))
+
+
+def may_record(session: Session, settings: Settings, actor: User, activity: Activity) -> bool:
+    """The school's admins, or the leader of the activity's group where the rules allow."""
+    if actor.role == Role.ADMIN:
+        return can_see_school(actor, activity.school_id)
+    group = led_group(session, settings, actor)
+    return group is not None and activity.group_id == group.id
+
+
+def _recorder_school(session: Session, settings: Settings, actor: User,
+                     data: dict[str, Any]) -> School:
+    group = led_group(session, settings, actor)
+    if group is None:
+        return _school(session, actor, data.get("school"))
+    school = session.get_one(School, group.school_id)
+    if data.get("school") not in (None, "", school.name, school.id):
+        raise _invalid(f"组长只能记录本校（{school.name}）的活动")
+    if data.get("group") != group.name:
+        raise _invalid(f"组长只能记录本组的活动：请把教研组（group）填为「{group.name}」")
+    return school
+
+
 def create_activity(session: Session, settings: Settings, actor: User,
                     data: dict[str, Any]) -> Activity:
     """Record a training session or a teaching-research activity (``POST /api/v1/activities``)."""
-    school = _school(session, actor, data.get("school"))
+    school = _recorder_school(session, settings, actor, data)
     kind = data.get("kind")
     if kind not in ACTIVITY_KINDS:
         names = "、".join(f"{k}（{SOURCE_NAMES[k]}）" for k in ACTIVITY_KINDS)

@@ -26,6 +26,7 @@ from ..rules import (
     decide_school,
 )
 from ..vocabulary import ATTENDANCE, ATTENDANCE_NAMES, Kind, Role
+from .activities import may_record
 from .register import decide, gc_paused
 from .scope import can_see_school, require_admin
 from .settings import Settings
@@ -198,16 +199,19 @@ def _attendance_problem(record: Any, teachers: dict[str, User], school_id: int,
 
 
 def replace_attendance(session: Session, actor: User, activity_id: int,
-                       records: list[Any]) -> int:
+                       records: list[Any], settings: Settings | None = None) -> int:
     """Replace an activity's attendance with ``records`` (``{"teacher", "status"}`` each).
 
-    Only the school's admins may; any bad record → 422 naming it, and nothing is changed.
-    The caller's unit of work commits.
+    Only the school's admins may (and the group's leader where ``settings``' rules allow);
+    any bad record → 422 naming it, and nothing is changed.  The caller's unit of work commits.
     """
-    require_admin(actor)
     activity = session.get(Activity, activity_id)
     if activity is None or not can_see_school(actor, activity.school_id):
         raise NotFound()
+    if settings is None or not may_record(session, settings, actor, activity):
+        require_admin(actor)
+    if not isinstance(records, list):
+        raise AppError("invalid_attendance", "records 应为列表：[{\"teacher\": 账号, \"status\": 考勤状态}]", 422)
     names = {r["teacher"] for r in records if isinstance(r, dict) and isinstance(r.get("teacher"), str)}
     teachers = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
     seen: set[str] = set()

@@ -3,7 +3,8 @@
 ``base`` holds the blueprint; importing the view modules here registers their routes.
 """
 
-from . import accounts, collection, exports, items, jobs, openapi, register
+from . import accounts, collection, exports, items, jobs, ledger, openapi, register
 from .base import bp
 
-__all__ = ["accounts", "bp", "collection", "exports", "items", "jobs", "openapi", "register"]
+__all__ = ["accounts", "bp", "collection", "exports", "items", "jobs", "ledger", "openapi",
+           "register"]

@@ -8,7 +8,7 @@ from flask import jsonify, request
 
 from ...db import db
 from ...errors import AppError
-from ...services import accounts, audit
+from ...services import accounts, audit, roster
 from ...services.login import sign_in
 from ...services.scope import require_admin
 from ..filters import iso_utc
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 def user_dict(user: User) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
             "school": user.school.name if user.school else None, "school_id": user.school_id,
-            "staff_no": user.staff_no, "subject": user.subject, "active": user.active}
+            "staff_no": user.staff_no, "subject": user.subject, "group": user.group_name,
+            "active": user.active}
 
 
 def token_dict(row: ApiToken) -> dict[str, Any]:
@@ -123,6 +124,10 @@ def create_user() -> Any:
             session, actor(), username=data.username, name=data.name or "", role=data.role,
             password=data.password, school=school or None, staff_no=data.staff_no,
             subject=data.subject)
+        if data.group:
+            roster.set_membership(session, created.id,
+                                  roster.find_group(session, created.school_id, data.group))
+            session.expire(created, ["membership"])
         result = user_dict(created)
     return jsonify(result), 201
 

@@ -32,10 +32,12 @@ if TYPE_CHECKING:
     Role = str
     Kind = str
     Decision = str
+    ActivityKind = str
 else:
     Role = Literal[tuple(r.value for r in vocabulary.Role)]
     Kind = Literal[tuple(k.value for k in vocabulary.Kind)]
     Decision = Literal[tuple(c.value for c in vocabulary.Code)]
+    ActivityKind = Literal[tuple(k.value for k in vocabulary.ACTIVITY_KINDS)]
 FIELD_NAMES = {
     "username": "用户名", "password": "密码", "name": "名称", "role": "角色", "school": "学校名称",
     "school_id": "学校编号", "staff_no": "工号", "subject": "学科", "selected": "是否入选",
@@ -45,6 +47,9 @@ FIELD_NAMES = {
     "completion_date": "完成日期", "subtype": "细类", "metadata": "补充信息",
     "prefer": "希望计入本篇", "type": "获奖或发表", "level": "级别", "grade": "获奖等次",
     "date": "获奖或发表日期", "evidence": "证书或证明文件", "purpose": "材料用途", "verified": "是否核验通过",
+    "leader": "组长", "hours": "培训时长", "lecturer": "主讲人账号", "lecturer_name": "校外主讲人",
+    "in_school_expert": "是否校内专家", "organizer": "组织者账号", "records": "考勤记录",
+    "scores": "成绩",
 }
 
 
@@ -106,6 +111,59 @@ class UserCreate(Body):
     school_id: Id | None = None
     staff_no: text(40) = ""  # type: ignore[valid-type]
     subject: text(40) = ""  # type: ignore[valid-type]
+    group: text(100, 1) | None = None  # type: ignore[valid-type]
+
+
+class GroupCreate(Body):
+    school: text(200, 1) | None = None  # type: ignore[valid-type]
+    school_id: Id | None = None
+    name: text(100, 1)  # type: ignore[valid-type]
+    leader: text(80, 1) | None = None  # type: ignore[valid-type]  # a teacher's username
+
+
+class SchoolQuery(Query):
+    school: text(200, 1) | None = None  # type: ignore[valid-type]
+    school_id: Id | None = None
+
+
+class ActivityCreate(Body):
+    school: text(200, 1) | None = None  # type: ignore[valid-type]
+    school_id: Id | None = None
+    kind: ActivityKind
+    title: text(300, 1)  # type: ignore[valid-type]
+    date: text(10, 1) = Field(json_schema_extra={"format": "date"})  # type: ignore[valid-type]
+    hours: Annotated[float, Field(gt=0, le=24)] | None = None
+    lecturer: text(80, 1) | None = None  # type: ignore[valid-type]
+    lecturer_name: text(100, 1) | None = None  # type: ignore[valid-type]
+    in_school_expert: bool = False
+    organizer: text(80, 1) | None = None  # type: ignore[valid-type]
+    group: text(100, 1) | None = None  # type: ignore[valid-type]
+
+
+class ActivitiesQuery(Query):
+    year: Year | None = None
+    school: text(200, 1) | None = None  # type: ignore[valid-type]
+    school_id: Id | None = None
+
+
+class AttendanceIn(Body):
+    teacher: text(80, 1)  # type: ignore[valid-type]
+    status: text(20, 1)  # type: ignore[valid-type]  # checked by the service: it names the record
+
+
+class AttendanceBody(Body):
+    records: Annotated[list[AttendanceIn], Field(max_length=5000)]
+
+
+class ScoreIn(Body):
+    teacher: text(80, 1)  # type: ignore[valid-type]
+    score: Annotated[float, Field(ge=0, le=1_000_000)]
+
+
+class ExamBody(Body):
+    school: text(200, 1) | None = None  # type: ignore[valid-type]
+    school_id: Id | None = None
+    scores: Annotated[list[ScoreIn], Field(max_length=5000)]
 
 
 class SelectionBody(Body):

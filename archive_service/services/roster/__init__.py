@@ -1,0 +1,10 @@
+"""School structure and roster: 教研组, and the roster import (花名册导入) with its preview."""
+
+from __future__ import annotations
+
+from .groups import GroupView, add_group, find_group, list_groups, set_membership
+from .importer import COLUMNS, RosterResult, import_roster
+from .passwords import passwords_xlsx
+
+__all__ = ["COLUMNS", "GroupView", "RosterResult", "add_group", "find_group", "import_roster",
+           "list_groups", "passwords_xlsx", "set_membership"]
