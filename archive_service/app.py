@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
         inspector,
         items,
         jobs,
+        ledger,
         security,
         teacher,
     )
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs.bp)
     app.register_blueprint(inspector.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(ledger.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     csrf.exempt(api.bp)  # token-authenticated, never cookie-authenticated

@@ -160,6 +160,28 @@ PAGE_CASES: dict[str, Case] = {
     "admin.restore_item": lambda s: s.form(s.admin_page, f"/admin/items/{_deleted(s).item_id}/restore",
                                            {}, csrf_from="/admin/trash"),
     "jobs.retry": lambda s: s.form(s.admin_page, f"/jobs/{_failed_job(s)}/retry", {}),
+    "ledger.roster_import": lambda s: s.form(s.admin_page, "/admin/roster", {
+        "action": "preview", "file": (io.BytesIO("姓名,账号,学校,角色\n李老师,t2,第一中学,教师\n"
+                                                 .encode()), "花名册.csv")}, csrf_from="/admin/roster"),
+    "ledger.roster_passwords": lambda s: _status(s.admin_page.post(
+        "/admin/roster/passwords.xlsx", data={"csrf_token": _csrf(s.admin_page, "/admin/roster"),
+                                              "username": "t2", "password": "pw-123456"}), 200),
+    "ledger.groups": lambda s: s.form(s.admin_page, "/admin/groups", {
+        "school": "第一中学", "name": "数学组"}, csrf_from="/admin/groups"),
+    "ledger.activity_create": lambda s: s.form(s.admin_page, "/activities", {
+        "school": "第一中学", "kind": "research_activity", "title": "集体备课",
+        "date": "2025-10-09"}, csrf_from="/activities"),
+    "ledger.activity_attendance_save": lambda s: s.form(
+        s.admin_page, f"/activities/{_activity(s)}/attendance", {"status-t1": "late"},
+        csrf_from="/activities"),
+    "ledger.activity_sign_in": lambda s: s.form(
+        s.admin_page, f"/activities/{_activity(s)}/sign-in", {"file": (io.BytesIO(
+            "账号,考勤\nt1,出席\n".encode()), "签到表.csv")}, csrf_from="/activities"),
+    "ledger.exam_save": lambda s: s.form(s.admin_page, "/admin/exams", {
+        "year": "2025-2026", "school": "第一中学", "score-t1": "80"}, csrf_from="/admin/exams"),
+    "ledger.exam_import": lambda s: s.form(s.admin_page, "/admin/exams/import", {
+        "year": "2025-2026", "school": "第一中学", "file": (io.BytesIO(
+            "账号,成绩\nt1,80\n".encode()), "成绩.csv")}, csrf_from="/admin/exams"),
     "auth.login": lambda s: s.teacher_page,
     "auth.logout": lambda s: s.form(s.teacher_page, "/logout", {}, csrf_from="/account"),
 }
@@ -207,6 +229,10 @@ DONE = {
     "account.add_school": "已添加学校", "account.settings": "令牌",
     "account.manage": "已完成", "admin.restore_item": "已恢复该成果",
     "jobs.retry": "已重新排队",
+    "ledger.roster_import": "将新建 1 个账号", "ledger.groups": "已添加教研组「数学组」",
+    "ledger.activity_create": "活动已记录", "ledger.activity_attendance_save": "考勤已保存（1 人）",
+    "ledger.activity_sign_in": "签到表已导入（1 人）", "ledger.exam_save": "考试成绩已保存（1 人）",
+    "ledger.exam_import": "成绩表已导入（1 人）",
 }
 PAPER = {"api.add_recognition", "items.add_recognition"}
 TRAINING = {"api.set_verification", "items.verification"}

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..errors import AppError, NotFound
+from ..errors import AppError, Forbidden, NotFound
 from ..models import Activity, ExamResult, School, TeachingGroup, User
 from ..rules import term_of
 from ..rules.years import year_start
@@ -85,6 +85,13 @@ def may_record(session: Session, settings: Settings, actor: User, activity: Acti
         return can_see_school(actor, activity.school_id)
     group = led_group(session, settings, actor)
     return group is not None and activity.group_id == group.id
+
+
+def require_recorder(session: Session, settings: Settings, actor: User,
+                     activity: Activity) -> None:
+    """403 unless ``actor`` may record this activity's attendance."""
+    if not may_record(session, settings, actor, activity):
+        raise Forbidden("只有本校管理员（或获授权的教研组组长）可以录入考勤。")
 
 
 def _recorder_school(session: Session, settings: Settings, actor: User,

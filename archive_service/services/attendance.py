@@ -19,7 +19,8 @@ from ..errors import AppError, Forbidden
 from ..models import Activity, AttendanceRecord, GroupMember, User
 from ..rules.years import year_start
 from ..vocabulary import ATTENDANCE_NAMES, Attendance, Role
-from .activities import get_activity, led_group, may_record
+from .activities import get_activity, led_group, may_record, require_recorder
+from .ledger import replace_attendance
 from .roster.groups import school_in_scope
 from .scope import all_schools
 from .settings import Settings
@@ -101,8 +102,7 @@ def attendance_roster(session: Session, settings: Settings, actor: User,
     """The activity and its expected teachers (the group's, else the school's, plus anyone with
     a record), each with the status on record or 出席."""
     activity = get_activity(session, actor, activity_id)
-    if not may_record(session, settings, actor, activity):
-        raise Forbidden("只有本校管理员（或获授权的教研组组长）可以录入考勤。")
+    require_recorder(session, settings, actor, activity)
     teachers = select(User).where(User.school_id == activity.school_id,
                                   User.role == Role.TEACHER, User.active.is_(True))
     if activity.group_id is not None:
@@ -150,6 +150,15 @@ def sign_in_records(session: Session, school_id: int, data: bytes,
     return records
 
 
+def import_sign_in(session: Session, settings: Settings, actor: User, activity_id: int,
+                   data: bytes, filename: str) -> int:
+    """Replace an activity's attendance with a sign-in sheet's (all rows or none)."""
+    activity = get_activity(session, actor, activity_id)
+    require_recorder(session, settings, actor, activity)
+    records = sign_in_records(session, activity.school_id, data, filename)
+    return replace_attendance(session, actor, activity_id, records, settings)
+
+
 def teacher_of_row(cells: dict[str, str], by_username: dict[str, User],
                      by_name: dict[str, list[User]]) -> tuple[User | None, str | None]:
     username, name = cells.get("账号", "").strip(), cells.get("姓名", "").strip()
@@ -165,5 +174,5 @@ def teacher_of_row(cells: dict[str, str], by_username: dict[str, User],
     return matches[0], None
 
 
-__all__ = ["RosterLine", "activity_view", "attendance_roster", "find_activity",
+__all__ = ["RosterLine", "activity_view", "attendance_roster", "find_activity", "import_sign_in",
            "led_group", "list_activities", "sign_in_records", "teacher_of_row"]

@@ -13,6 +13,7 @@ from ..errors import AppError
 from ..models import ExamResult, School, User
 from ..rules.years import year_start
 from ..vocabulary import Role
+from .activities import put_exam_scores
 from .attendance import teacher_of_row
 from .roster.groups import school_in_scope
 from .scope import require_admin
@@ -82,3 +83,28 @@ def scores_from_sheet(session: Session, school: School, data: bytes,
     if problems:
         raise AppError("invalid_sheet", "成绩表有误，未作任何修改。" + "；".join(problems[:50]), 422)
     return scores
+
+
+def save_scores(session: Session, actor: User, year: str, school_ref: str | int | None,
+                entries: list[dict[str, str]]) -> int:
+    """The exam page's scores (text typed per teacher; blank: did not take it) stored, replacing
+    the year's."""
+    require_admin(actor)
+    school = school_in_scope(session, actor, school_ref)
+    scores: list[dict[str, object]] = []
+    for entry in entries:
+        score = _score(entry["score"])
+        if score is None:
+            raise AppError("invalid_scores", f"{entry['teacher']} 的成绩「{entry['score']}」无效，"
+                                             "应为不小于 0 的数（未参加考试请留空）", 422)
+        scores.append({"teacher": entry["teacher"], "score": score})
+    return put_exam_scores(session, actor, year, school.id, scores)
+
+
+def import_scores(session: Session, actor: User, year: str, school_ref: str | int | None,
+                  data: bytes, filename: str) -> int:
+    """An exam sheet's scores stored, replacing the school's scores of ``year``."""
+    require_admin(actor)
+    school = school_in_scope(session, actor, school_ref)
+    return put_exam_scores(session, actor, year, school.id,
+                           scores_from_sheet(session, school, data, filename))

@@ -12,7 +12,7 @@ from ...extensions import archive
 from ...services import activities, attendance, exams, roster
 from ...services.ledger import replace_attendance
 from ...services.sheets import MAX_SHEET_BYTES
-from . import actor, bp, token_required, whole_list
+from .base import actor, bp, token_required, whole_list
 from .contract import (
     ActivitiesQuery,
     ActivityCreate,
@@ -24,7 +24,7 @@ from .contract import (
     parse_query,
     school_ref,
 )
-from .shapes import BINARY, ActivityOut, ExamOut, GroupOut, RosterImportOut, operation, page_of
+from .shapes import BINARY, ActivityOut, ExamScoresOut, GroupOut, RosterImportOut, operation, page_of
 
 IMPORT_FORM = {"file": BINARY, "dry_run": {"type": "string", "enum": ["true", "false"],
                                            "description": "true：只预览，不保存"}}
@@ -133,7 +133,7 @@ def _exam(year: str, school: str | int | None) -> dict[str, Any]:
 
 @bp.put("/exams/<year>")
 @operation("录入一所学校一个学年的教师专业知识考试成绩（替换）", "学时台账", body=ExamBody,
-           response=ExamOut, errors=(403, 422))
+           response=ExamScoresOut, errors=(403, 422))
 @token_required
 def put_exam(year: str) -> Any:
     data = parse_body(ExamBody)
@@ -146,7 +146,7 @@ def put_exam(year: str) -> Any:
 
 
 @bp.get("/exams/<year>")
-@operation("一所学校一个学年的考试成绩（管理员）", "学时台账", query=SchoolQuery, response=ExamOut,
+@operation("一所学校一个学年的考试成绩（管理员）", "学时台账", query=SchoolQuery, response=ExamScoresOut,
            errors=(403, 422))
 @token_required
 def get_exam(year: str) -> Any:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from ... import vocabulary
-from .contract import YEAR_PATTERN, ActivityKind, Decision, Kind, Role
+from .contract import YEAR_PATTERN, Decision, Kind, Role
 
 Selection = Literal["pending", "selected", "new_version_pending", "returned"]
 if TYPE_CHECKING:
@@ -175,72 +175,6 @@ class UserOut(BaseModel):
     active: bool
 
 
-class GroupOut(BaseModel):
-    id: int
-    school: str
-    school_id: int
-    name: str
-    leader: str | None
-    members: int
-
-
-class RosterImportOut(BaseModel):
-    """花名册导入：rows 数据行数，created/updated 新建/更新的账号，errors 每行的问题（row 为表格行号，
-    表头为第 1 行），passwords 新账号的一次性密码（只返回这一次）。"""
-
-    class Problem(BaseModel):
-        row: int
-        column: str
-        message: str
-
-    class Password(BaseModel):
-        username: str
-        password: str
-
-    rows: int
-    created: int
-    updated: int
-    errors: list[Problem]
-    passwords: list[Password]
-    dry_run: bool
-
-
-class AttendanceOut(BaseModel):
-    teacher: str
-    name: str
-    status: Literal[tuple(a.value for a in vocabulary.ATTENDANCE)]  # type: ignore[valid-type]
-    status_name: str
-
-
-class ActivityOut(BaseModel):
-    id: int
-    school: str
-    school_id: int
-    kind: ActivityKind
-    title: str
-    date: str = Field(json_schema_extra={"format": "date"})
-    academic_year: str = Field(pattern=YEAR_PATTERN)
-    term: str
-    hours: float | None
-    lecturer: str | None
-    lecturer_name: str | None
-    in_school_expert: bool
-    organizer: str | None
-    group: str | None
-    attendance: list[AttendanceOut] = Field(description="考勤；教师只看到自己的一条")
-
-
-class ExamOut(BaseModel):
-    class Score(BaseModel):
-        teacher: str
-        name: str
-        score: float | None
-
-    year: str = Field(pattern=YEAR_PATTERN)
-    school: str
-    scores: list[Score]
-
-
 class TokenOut(BaseModel):
     id: int
     name: str
@@ -332,6 +266,72 @@ else:
     Result = Literal[tuple(r.value for r in vocabulary.Result)]
 DAY = Field(json_schema_extra={"format": "date"})
 TERM = Field(pattern=r"^[0-9]{4}-[0-9]{4}-[12]$", description="学期，如 2025-2026-1（第一学期）")
+
+
+class GroupOut(BaseModel):
+    id: int
+    school: str
+    school_id: int
+    name: str
+    leader: str | None
+    members: int
+
+
+class RosterImportOut(BaseModel):
+    """花名册导入：rows 数据行数，created/updated 新建/更新的账号，errors 每行的问题（row 为表格行号，
+    表头为第 1 行），passwords 新账号的一次性密码（只返回这一次）。"""
+
+    class Problem(BaseModel):
+        row: int
+        column: str
+        message: str
+
+    class Password(BaseModel):
+        username: str
+        password: str
+
+    rows: int
+    created: int
+    updated: int
+    errors: list[Problem]
+    passwords: list[Password]
+    dry_run: bool
+
+
+class AttendanceOut(BaseModel):
+    teacher: str
+    name: str
+    status: Attendance
+    status_name: str
+
+
+class ActivityOut(BaseModel):
+    id: int
+    school: str
+    school_id: int
+    kind: ActivityKind
+    title: str
+    date: str = Field(json_schema_extra={"format": "date"})
+    academic_year: str = Field(pattern=YEAR_PATTERN)
+    term: str
+    hours: float | None
+    lecturer: str | None
+    lecturer_name: str | None
+    in_school_expert: bool
+    organizer: str | None
+    group: str | None
+    attendance: list[AttendanceOut] = Field(description="考勤；教师只看到自己的一条")
+
+
+class ExamScoresOut(BaseModel):
+    class Score(BaseModel):
+        teacher: str
+        name: str
+        score: float | None
+
+    year: str = Field(pattern=YEAR_PATTERN)
+    school: str
+    scores: list[Score]
 
 
 class RegisterItemOut(BaseModel):
