@@ -178,6 +178,11 @@ def _check_existing(user: User, ctx: _Context, fail: Fail) -> None:
         fail("账号", f"账号「{user.username}」已被其他学校或管理员使用，请换一个账号")
 
 
+def require_importer(actor: User) -> None:
+    """Only admins import a roster (a school's admin: only their school's teachers and inspectors)."""
+    require_admin(actor)
+
+
 def check_roster(session: Session, actor: User, sheet: Sheet) -> tuple[list[Planned], RosterResult]:
     """Every row checked against the database; nothing is written."""
     require_admin(actor)

@@ -182,3 +182,10 @@ def parse_form(model: type[F]) -> F:
 
 def is_true(flag: str) -> bool:
     return flag in TRUE
+
+
+class RosterImportForm(Form):
+    """花名册导入: the sheet, and whether to preview only."""
+
+    file: FilePart
+    dry_run: Literal["true", "false"] = "false"

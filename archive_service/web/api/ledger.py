@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from ...db import db
-from ...errors import AppError
 from ...extensions import archive
 from ...services import activities, attendance, exams, roster
 from ...services.ledger import replace_attendance
@@ -24,18 +23,8 @@ from .contract import (
     parse_query,
     school_ref,
 )
-from .shapes import BINARY, ActivityOut, ExamScoresOut, GroupOut, RosterImportOut, operation, page_of
-
-IMPORT_FORM = {"file": BINARY, "dry_run": {"type": "string", "enum": ["true", "false"],
-                                           "description": "true：只预览，不保存"}}
-
-
-def uploaded_sheet() -> tuple[bytes, str]:
-    """The multipart ``file``: its bytes (at most the sheet limit plus one) and its name."""
-    file = request.files.get("file")
-    if file is None or not file.filename:
-        return b"", ""  # the service says what is missing, after checking who asks
-    return file.stream.read(MAX_SHEET_BYTES + 1), file.filename
+from .forms import RosterImportForm, parse_form
+from .shapes import ActivityOut, ExamScoresOut, GroupOut, RosterImportOut, operation, page_of
 
 
 @bp.post("/groups")
@@ -61,14 +50,14 @@ def list_groups() -> Any:
 
 
 @bp.post("/users/import")
-@operation("导入花名册（XLSX/CSV；dry_run=true 只预览）", "账号", form=IMPORT_FORM,
-           form_required=("file",), response=RosterImportOut, errors=(403, 422))
+@operation("导入花名册（XLSX/CSV；dry_run=true 只预览）", "账号", form=RosterImportForm,
+           response=RosterImportOut, errors=(403, 422))
 @token_required
 def import_users() -> Any:
-    dry = request.form.get("dry_run", "false")
-    if dry not in ("true", "false"):
-        raise AppError("invalid_input", "dry_run 只能是 true 或 false。", 422)
-    data, filename = uploaded_sheet()
+    roster.require_importer(actor())  # before the file is read: a teacher gets 403, not 422
+    form = parse_form(RosterImportForm)
+    data, filename = form.file.stream.read(MAX_SHEET_BYTES + 1), form.file.filename or ""
+    dry = form.dry_run
     with db.transaction() as session:
         result = roster.import_roster(session, actor(), data, filename, dry == "true")
     body = result.as_dict()
