@@ -120,6 +120,8 @@ MATRIX: dict[str, Case] = {
         data=lambda r: {"status-owner": "present"}),
     "POST /activities/<int:activity_id>/sign-in": Case(
         row(302, 403, 403, 404, 403, 404, 302, 404, 302), path="/activities/{activity}/sign-in", data=lambda r: {}),
+    "GET /my/sign-in": Case(TEACHER_PAGE),
+    "POST /my/sign-in": Case(same(403, 302), data=lambda r: {"code": "AAAAAAAA"}),  # off by default
     "GET /admin/exams": Case(ADMIN_PAGE),
     "POST /admin/exams": Case(row(302, 403, 403, 403, 403, 403, 302, 302, 302), data=lambda r: {}),
     "POST /admin/exams/import": Case(row(302, 403, 403, 403, 403, 403, 302, 302, 302),

@@ -177,6 +177,8 @@ PAGE_CASES: dict[str, Case] = {
     "ledger.activity_sign_in": lambda s: s.form(
         s.admin_page, f"/activities/{_activity(s)}/sign-in", {"file": (io.BytesIO(
             "账号,考勤\nt1,出席\n".encode()), "签到表.csv")}, csrf_from="/activities"),
+    "ledger.self_sign_in_page": lambda s: _status(s.teacher_page.post("/my/sign-in", data={
+        "csrf_token": _csrf(s.teacher_page, "/my/sign-in"), "code": "AAAAAAAA"}), 403),
     "ledger.exam_save": lambda s: s.form(s.admin_page, "/admin/exams", {
         "year": "2025-2026", "school": "第一中学", "score-t1": "80"}, csrf_from="/admin/exams"),
     "ledger.exam_import": lambda s: s.form(s.admin_page, "/admin/exams/import", {

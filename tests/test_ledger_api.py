@@ -3,16 +3,20 @@ each round-trip checked against the hours ``services.ledger.school_ledger`` give
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from archive_service.db import db
 from archive_service.extensions import archive
 from archive_service.models import Activity, AttendanceRecord, AuditRecord, ExamResult, User
+from archive_service.rules import RulesError, load_rules
 from archive_service.services.ledger import school_ledger
-from tests.helpers import Api, World, assert_error
+from storage import S3Settings
+from tests.helpers import Api, World, assert_error, make_app
 
 YEAR = "2025-2026"
 
@@ -195,3 +199,51 @@ def test_exam_scores_put_and_get(world: World, app: Flask) -> None:
     assert li.put(f"/api/v1/exams/{YEAR}", json={"school": "第一中学", "scores": []}).status_code == 403
     assert li.get(f"/api/v1/exams/{YEAR}").status_code == 403
     assert _count(app, ExamResult) == 3
+
+
+def test_group_leader_records_the_groups_activities_when_the_rules_allow(
+        tmp_path: Path, s3_server: S3Settings) -> None:
+    """[activities] group_leaders_may_record = true: the 教研组 leader records the group's
+    research activity and its attendance (credit-rules: "the 教研组 leader or the school"), and
+    nothing outside the group; with the default (false) the same requests are 403."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[activities]\ngroup_leaders_may_record = true\n", encoding="utf-8")
+    world = World(make_app(tmp_path, s3_server, RULES_FILE=str(rules)))
+    leader, _ = _school(world)
+    world.user("zhou")
+    assert world.admin.post("/api/v1/groups", {"school": "第一中学", "name": "数学组",
+                                               "leader": "li"}).status_code == 201
+    body = {"school": "第一中学", "kind": "research_activity", "title": "集体备课",
+            "date": "2025-11-03", "group": "数学组", "organizer": "li"}
+    res = leader.post("/api/v1/activities", body)
+    assert res.status_code == 201, res.get_json()
+    activity = res.get_json()["id"]
+    res = leader.put(f"/api/v1/activities/{activity}/attendance",
+                     json={"records": [{"teacher": "wang", "status": "present"}]})
+    assert res.status_code == 200, res.get_json()
+    assert [r["teacher"] for r in res.get_json()["attendance"]] == ["wang"]
+    assert_error(leader.post("/api/v1/activities", body | {"group": None}), 422, "invalid_activity")
+    whole_school = world.admin.post("/api/v1/activities", body | {"group": None}).get_json()["id"]
+    assert leader.put(f"/api/v1/activities/{whole_school}/attendance",
+                      json={"records": []}).status_code == 403
+    ledger = _ledger(world.app)
+    assert ledger["wang"].hours_by_source["research_activity"] == 1
+    assert ledger["li"].hours_by_source["research_activity"] == 2  # organiser of both
+
+
+def test_group_leaders_may_not_record_by_default(world: World) -> None:
+    leader, _ = _school(world)
+    assert world.admin.post("/api/v1/groups", {"school": "第一中学", "name": "数学组",
+                                               "leader": "li"}).status_code == 201
+    res = leader.post("/api/v1/activities", {"school": "第一中学", "kind": "research_activity",
+                                             "title": "集体备课", "date": "2025-11-03",
+                                             "group": "数学组"})
+    assert res.status_code == 403
+
+
+def test_group_leaders_key_is_validated_at_start_up(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[activities]\ngroup_leaders_may_record = 1\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="group_leaders_may_record 应为 true 或 false") as info:
+        load_rules(rules)
+    assert info.value.line == 2

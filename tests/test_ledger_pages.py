@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -19,7 +21,8 @@ from archive_service.db import db
 from archive_service.extensions import archive
 from archive_service.models import Activity, ExamResult, User
 from archive_service.services.ledger import school_ledger
-from tests.helpers import World, csrf_token, page_login
+from storage import S3Settings
+from tests.helpers import World, csrf_token, make_app, page_login
 
 YEAR = "2025-2026"
 
@@ -255,3 +258,58 @@ def test_groups_page_adds_a_group(world: World, app: Flask) -> None:
     assert "已添加教研组「语文组」" in text and "<td>li</td>" in text
     res = post(client, "/admin/groups", {"school": "第一中学", "name": "语文组"}, "/admin/groups")
     assert "已有教研组「语文组」" in res.get_data(as_text=True)
+    res = post(client, "/admin/users", {"username": "t2", "name": "新老师", "role": "teacher",
+                                        "school": str(world.schools["第一中学"]), "group": "语文组"},
+               "/admin/users")
+    assert "已添加用户 t2" in res.get_data(as_text=True)
+    res = post(client, "/admin/users", {"username": "t3", "name": "新老师", "role": "teacher",
+                                        "school": str(world.schools["第一中学"]), "group": "美术组"},
+               "/admin/users")
+    assert "教研组「美术组」不存在" in res.get_data(as_text=True)
+    users = {u["username"]: u for u in world.admin.get("/api/v1/users").get_json()["items"]}
+    assert users["t2"]["group"] == "语文组" and "t3" not in users
+
+
+def test_self_sign_in_with_the_code_the_organiser_shows(tmp_path: Path,
+                                                        s3_server: S3Settings) -> None:
+    """000 第7篇 考勤, optional self sign-in ([activities] self_sign_in = true): the attendance
+    page shows the day's code; a teacher who types it is 出席 and earns the session's hours."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[activities]\nself_sign_in = true\n", encoding="utf-8")
+    app = make_app(tmp_path, s3_server, RULES_FILE=str(rules))
+    world = World(app)
+    world.user("li", name="李老师")
+    world.user("wang", name="王老师")
+    with app.app_context():
+        today = archive.settings.today()
+        year = archive.settings.year_of(today)
+    created = world.admin.post("/api/v1/activities", {
+        "school": "第一中学", "kind": "training", "title": "今日讲座", "date": today.isoformat(),
+        "hours": 1.5}).get_json()
+    old = world.admin.post("/api/v1/activities", {
+        "school": "第一中学", "kind": "training", "title": "昨日讲座",
+        "date": (today - timedelta(days=1)).isoformat(), "hours": 1}).get_json()
+    client = admin_page(world)
+    text = page(client, f"/activities/{created['id']}/attendance")
+    code = re.search(r"自助签到码：<code>([A-Z0-9]{8})</code>", text)
+    assert code
+    assert "自助签到码" not in page(client, f"/activities/{old['id']}/attendance")  # not its day
+    teacher = page_login(app, "li")
+    assert "签到码" in page(teacher, "/my/sign-in")
+    res = post(teacher, "/my/sign-in", {"code": "AAAAAAAA"}, "/my/sign-in")
+    assert "签到码不正确" in res.get_data(as_text=True)
+    res = post(teacher, "/my/sign-in", {"code": code.group(1).lower()}, "/my/sign-in")
+    assert "签到成功：今日讲座（出席）" in res.get_data(as_text=True)
+    with app.app_context():
+        ledger = school_ledger(db.session, archive.settings, world.schools["第一中学"], year)
+        names = dict(db.session.execute(select(User.id, User.username)).all())
+    hours = {names[t]: y.hours_by_source["training"] for t, y in ledger.items()}
+    assert hours == {"li": 1.5, "wang": 0}
+
+
+def test_self_sign_in_is_off_by_default(world: World, app: Flask) -> None:
+    world.user("li")
+    teacher = page_login(app, "li")
+    assert "未开启教师自助签到" in page(teacher, "/my/sign-in")
+    res = post(teacher, "/my/sign-in", {"code": "AAAAAAAA"}, "/my/sign-in")
+    assert res.status_code == 403

@@ -168,6 +168,7 @@ class LedgerRules:
     exam: ExamRules
     verification: VerificationRules
     group_leaders_may_record: bool  # [activities]: a 教研组 leader records the group's activities
+    self_sign_in: bool  # [activities]: teachers sign in with the code shown on the activity's day
 
     def needs_verification(self, source: str) -> bool:
         return source in self.verification.required
@@ -619,6 +620,7 @@ def _ledger(r: _Reader, year_month: int, year_day: int) -> LedgerRules:
             required=_verifiable(r, ("verification", "required")),
             inspectors_may_verify=r.boolean(("verification", "inspectors_may_verify"))),
         group_leaders_may_record=r.boolean(("activities", "group_leaders_may_record")),
+        self_sign_in=r.boolean(("activities", "self_sign_in")),
     )
 
 

@@ -23,6 +23,7 @@ from .activities import get_activity, led_group, may_record, require_recorder
 from .ledger import replace_attendance
 from .roster.groups import school_in_scope
 from .scope import all_schools
+from .self_sign_in import code_for
 from .settings import Settings
 from .sheets import read_sheet
 
@@ -97,10 +98,11 @@ class RosterLine:
     status: str
 
 
-def attendance_roster(session: Session, settings: Settings, actor: User,
-                      activity_id: int) -> tuple[dict[str, Any], list[RosterLine]]:
+def attendance_roster(session: Session, settings: Settings, actor: User, activity_id: int,
+                      secret: bytes = b"") -> tuple[dict[str, Any], list[RosterLine]]:
     """The activity and its expected teachers (the group's, else the school's, plus anyone with
-    a record), each with the status on record or 出席."""
+    a record), each with the status on record or 出席; with the instance's ``secret``, the
+    activity's ``sign_in_code`` when the rules let teachers sign in themselves (else None)."""
     activity = get_activity(session, actor, activity_id)
     require_recorder(session, settings, actor, activity)
     teachers = select(User).where(User.school_id == activity.school_id,
@@ -116,7 +118,9 @@ def attendance_roster(session: Session, settings: Settings, actor: User,
         people.update({u.id: u for u in session.scalars(select(User).where(User.id.in_(missing)))})
     lines = [RosterLine(u.username, u.name, u.staff_no, recorded.get(u.id, Attendance.PRESENT))
              for u in sorted(people.values(), key=lambda u: (u.staff_no or "~", u.name, u.id))]
-    return activity_view(session, activity, actor, settings), lines
+    view = activity_view(session, activity, actor, settings)
+    view["sign_in_code"] = code_for(settings, secret, activity) if secret else None
+    return view, lines
 
 
 def sign_in_records(session: Session, school_id: int, data: bytes,

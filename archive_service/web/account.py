@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, logout_user
 
 from ..db import db
 from ..errors import AppError, Forbidden
-from ..services import accounts
+from ..services import accounts, roster
 from ..vocabulary import Role
 from .auth import begin_session, me, roles_required
 
@@ -116,6 +116,8 @@ def _add_user() -> dict[str, str] | None:
                 school=accounts.cli_ref(form.get("school") or None),
                 staff_no=form.get("staff_no", ""), subject=form.get("subject", ""),
                 must_change_password=True)
+            if form.get("group", "").strip():
+                roster.assign_group(session, user, form["group"].strip())
             result = {"username": user.username, "password": password}
     except Forbidden:
         raise

@@ -14,7 +14,7 @@ from ..db import db
 from ..errors import AppError
 from ..extensions import archive
 from ..instance import staging_dir
-from ..services import activities, attendance, exams, roster
+from ..services import activities, attendance, exams, roster, self_sign_in
 from ..services.activity_pages import activities_page, school_names
 from ..services.ledger import replace_attendance
 from ..services.register import current_year
@@ -43,6 +43,10 @@ def _failed(exc: AppError) -> None:
     if exc.status in (403, 404):
         raise exc
     flash(exc.message, "error")
+
+
+def _secret() -> bytes:
+    return str(current_app.secret_key).encode()
 
 
 def _staging() -> Path:
@@ -148,7 +152,8 @@ def activity_create() -> Any:
 @bp.get("/activities/<int:activity_id>/attendance")
 @roles_required(Role.ADMIN, Role.INSPECTOR, Role.TEACHER)
 def activity_attendance(activity_id: int) -> Any:
-    activity, lines = attendance.attendance_roster(db.session, archive.settings, me(), activity_id)
+    activity, lines = attendance.attendance_roster(db.session, archive.settings, me(), activity_id,
+                                                   _secret())
     return render_template("activities/attendance.html", activity=activity, lines=lines,
                            statuses=ATTENDANCE_NAMES, source_names=SOURCE_NAMES)
 
@@ -179,6 +184,24 @@ def activity_sign_in(activity_id: int) -> Any:
     except AppError as exc:
         _failed(exc)
     return redirect(url_for("ledger.activity_attendance", activity_id=activity_id))
+
+
+@bp.route("/my/sign-in", methods=["GET", "POST"])
+@roles_required(Role.TEACHER)
+def self_sign_in_page() -> Any:
+    """教师自助签到: the code the organiser shows during the session (when the rules allow)."""
+    if request.method == "POST":
+        try:
+            with db.transaction() as session:
+                done = self_sign_in.sign_in(session, archive.settings, _secret(), me(),
+                                            request.form.get("code", ""))
+                title = done.title
+            flash(f"签到成功：{title}（出席）。", "info")
+        except AppError as exc:
+            _failed(exc)
+        return redirect(url_for("ledger.self_sign_in_page"))
+    return render_template("activities/sign_in.html",
+                           enabled=archive.settings.rules.ledger.self_sign_in)
 
 
 # --------------------------------------------------------------------------- the exam

@@ -125,3 +125,9 @@ def find_group(session: Session, school_id: int | None, name: str | None) -> int
     if group_id is None:
         raise _invalid(f"教研组「{name}」不存在：请先在该学校添加教研组")
     return group_id
+
+
+def assign_group(session: Session, user: User, name: str | None) -> None:
+    """Put a new or edited user in their school's group ``name`` (blank: in none)."""
+    set_membership(session, user.id, find_group(session, user.school_id, name or None))
+    session.expire(user, ["membership"])

@@ -125,9 +125,7 @@ def create_user() -> Any:
             password=data.password, school=school or None, staff_no=data.staff_no,
             subject=data.subject)
         if data.group:
-            roster.set_membership(session, created.id,
-                                  roster.find_group(session, created.school_id, data.group))
-            session.expire(created, ["membership"])
+            roster.assign_group(session, created, data.group)
         result = user_dict(created)
     return jsonify(result), 201
 
