@@ -81,7 +81,7 @@ def _serve_app(app: Flask, managed: Any, *, host: str, port: int, threads: int, 
         archive.store.ensure_bucket()
         password = initialise(db.engine, db.transaction, archive.settings, archive.store)
     # queued index work is written in the background (web processes of gunicorn queue it too)
-    writer = archive.start_writer(app, poll=1.0 if workers > 1 else 15.0)
+    writer = archive.start_writer(app, poll=1.0 if workers > 1 else 5.0)
     from .job_runner import start_worker
 
     worker = start_worker(app, threads=1)  # OCR, conversions, exports: off the request
@@ -127,6 +127,9 @@ def worker(threads: int) -> None:
 
     log_to_stderr()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Whoosh allows one writer: the index work these jobs queue is written by the writer of
+    # `archive serve` (it polls the outbox), never from this process
+    app.extensions["archive"].web_only = True
     running = start_worker(app, threads=max(1, threads))
     backend = archive.state.queue.backend
     click.echo(f"任务进程已启动（{threads} 个线程，队列：{'Redis' if backend == 'redis' else '内置 SQLite'}）")
