@@ -120,6 +120,7 @@ def test_import_then_reimport_updates_without_duplicates(world: World, app: Flas
     assert stored["liming"].staff_no == "1001" and stored["liming"].group_name == "数学组"
     assert stored["qian"].role == "inspector" and stored["liming"].must_change_password
     assert check_password(stored["liming"], passwords["liming"])
+    assert stored["liming"].password_hash.startswith("$argon2id$")  # generated: a light cost
     # re-import as CSV (Excel's GBK): 王芳 moves group and subject, 李明 leaves his group,
     # a new teacher with a given password
     again = [["李明", "liming", "1001", "第一中学", "数学", "", "教师"],
@@ -138,6 +139,7 @@ def test_import_then_reimport_updates_without_duplicates(world: World, app: Flas
     assert stored["liming"].group_name is None
     assert check_password(stored["wangfang"], passwords["wangfang"])  # password untouched
     assert check_password(stored["chenxin"], "given-pass-1")
+    assert stored["chenxin"].password_hash.startswith("$argon2id$v=19$m=65536")  # chosen: full
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(GroupMember)) == 1
         assert db.session.scalar(select(func.count()).select_from(User)) == 5

@@ -24,6 +24,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# A generated one-time password (``generate_password``: 96 random bits, changed at the first
+# sign-in) cannot be guessed, so it needs no memory-hard cost; a roster import hashes hundreds.
+_one_time_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+
+
+def hash_generated(password: str) -> str:
+    """The hash of a password ``generate_password`` made (argon2id at a light cost)."""
+    return _one_time_hasher.hash(password)
+
+
 def check_password(user: User, password: str) -> bool:
     try:
         return _hasher.verify(user.password_hash, password)

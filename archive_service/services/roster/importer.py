@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ...errors import AppError
 from ...models import School, User
 from ...vocabulary import ROLE_BY_NAME, Role
-from ..accounts import MIN_PASSWORD, generate_password, hash_password
+from ..accounts import MIN_PASSWORD, generate_password, hash_generated, hash_password
 from ..scope import all_schools, require_admin
 from ..sheets import MAX_SHEET_ROWS, Sheet, read_sheet
 from .groups import groups_by_name, set_membership
@@ -214,7 +214,8 @@ def _store(session: Session, plan: Planned) -> str | None:
     generated = None
     if user is None:
         generated = None if plan.password else generate_password()
-        user = User(username=plan.username, password_hash=hash_password(plan.password or generated or ""),
+        digest = hash_password(plan.password) if plan.password else hash_generated(generated or "")
+        user = User(username=plan.username, password_hash=digest,
                     must_change_password=True, name=plan.name, role=plan.role)
         session.add(user)
     user.name, user.role, user.school_id = plan.name, plan.role, plan.school_id
