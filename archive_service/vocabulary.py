@@ -293,6 +293,7 @@ class Action(StrEnum):
     ADD_ATTACHMENT = "add_attachment"
     VERIFY = "verify"
     REFUSE_VERIFICATION = "refuse_verification"
+    EDIT = "edit"  # the owner corrected the item's fields
 
 
 ACTION_NAMES: dict[str, str] = {
@@ -300,7 +301,7 @@ ACTION_NAMES: dict[str, str] = {
     Action.RETURN: "退回", Action.DELETE: "删除", Action.CONFIRM_COUNT: "确认字数",
     Action.PREFER: "设为希望计入", Action.ADD_RECOGNITION: "添加获奖/发表",
     Action.ADD_ATTACHMENT: "添加证明材料", Action.VERIFY: "核验通过",
-    Action.REFUSE_VERIFICATION: "核验未通过",
+    Action.REFUSE_VERIFICATION: "核验未通过", Action.EDIT: "修改成果信息",
 }
 
 

@@ -136,6 +136,7 @@ MATRIX: dict[str, Case] = {
     "POST /items/<int:item_id>/delete": Case(ITEM_WEB_WRITE, fresh_item=True),
     "POST /items/<int:item_id>/file": Case(ITEM_WEB_WRITE, data=lambda r: {}),
     "POST /items/<int:item_id>/preference": Case(ITEM_WEB_WRITE),
+    "POST /items/<int:item_id>/details": Case(ITEM_WEB_WRITE, data=lambda r: {}),
     "POST /items/<int:item_id>/recognitions": Case(ITEM_WEB_WRITE, data=lambda r: {}),
     "POST /items/<int:item_id>/selection": Case(ITEM_WEB_WRITE, data=lambda r: {"selected": "0"}),
     "POST /items/<int:item_id>/verification": Case(ITEM_WEB_WRITE, data=lambda r: {"verified": "0"}),

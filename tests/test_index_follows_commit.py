@@ -148,6 +148,8 @@ PAGE_CASES: dict[str, Case] = {
     "items.confirm_count": lambda s: s.form(s.admin_page, f"{s.page}/confirm-count",
                                             {"char_count": "1200"}),
     "items.preference": lambda s: s.form(s.teacher_page, f"{s.page}/preference", {}),
+    "items.edit": lambda s: s.form(s.teacher_page, f"{s.page}/details",
+                                   {"title": "改过的标题", "completion_date": "2025-10-08"}),
     "account.settings": lambda s: s.form(s.teacher_page, "/account", {"action": "token"},
                                          csrf_from="/account"),
     "account.users": lambda s: s.form(s.admin_page, "/admin/users", {
@@ -227,7 +229,7 @@ DONE = {
     "teacher.upload": "上传成功", "items.delete": "已删除", "items.replace": "已上传新版本",
     "items.add_attachment": "证明材料已保存", "items.add_recognition": "已登记",
     "items.selection": "已筛选入册", "items.verification": "证明材料核验通过", "items.confirm_count": "字数已确认",
-    "items.preference": "已告知学校", "account.users": "已添加用户 t2",
+    "items.preference": "已告知学校", "items.edit": "已保存修改", "account.users": "已添加用户 t2",
     "account.add_school": "已添加学校", "account.settings": "令牌",
     "account.manage": "已完成", "admin.restore_item": "已恢复该成果",
     "jobs.retry": "已重新排队",

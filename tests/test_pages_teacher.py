@@ -75,3 +75,34 @@ def test_upload_form_states_each_kinds_requirements_and_this_years_places(world:
     teacher.upload(REFLECTION, title="英语教学总结", completion_date=today.isoformat())
     html = client.get("/my/items/new").get_data(as_text=True)
     assert "的名额已由《英语教学总结》占用" in html
+
+
+def test_teacher_fixes_a_missing_field_on_the_item_page_until_it_is_selected(world: World) -> None:
+    teacher = world.user("zhou", name="周老师")
+    admin = world.user("xiaozhang", role="admin", name="校管理员")
+    unit = teacher.upload(corpus("zh_docx_02_zuiwengtingji_jiaoxuesheji.docx"), kind="unit_design",
+                          title="醉翁亭记", completion_date="2025-11-03",
+                          metadata={"lesson_count": 3}).get_json()
+    assert unit["decision"]["code"] == "missing_metadata"
+    client = page_login(world.app, "zhou")
+    page = f"/items/{unit['id']}"
+    html = client.get(page).get_data(as_text=True)
+    assert '<details class="edit-details" id="edit" open>' in html  # opened: something is missing
+    assert 'name="lesson_count" type="number" min="1" max="100" value="3"' in html
+    res = client.post(f"{page}/details", follow_redirects=True, data={
+        "csrf_token": csrf_token(client, page), "title": "《醉翁亭记》单元整体教学设计",
+        "completion_date": "2025-11-03", "lesson_count": "3", "has_courseware": "on"})
+    assert "已保存修改" in res.get_data(as_text=True)
+    item = teacher.get(f"/api/v1/items/{unit['id']}").get_json()
+    assert item["title"] == "《醉翁亭记》单元整体教学设计" and item["metadata"]["has_courseware"] is True
+    assert item["decision"]["code"] == "eligible_awaiting_selection"
+    bad = client.post(f"{page}/details", follow_redirects=True, data={
+        "csrf_token": csrf_token(client, page), "title": "", "completion_date": "2025-11-03"})
+    assert "请填写标题" in bad.get_data(as_text=True)
+    assert admin.post(f"/api/v1/items/{unit['id']}/selection", {"selected": True}).status_code == 200
+    assert 'id="edit"' not in client.get(page).get_data(as_text=True)
+    res = client.post(f"{page}/details", follow_redirects=True, data={
+        "csrf_token": csrf_token(client, page), "title": "再改", "completion_date": "2025-11-03",
+        "lesson_count": "3", "has_courseware": "on"})
+    assert "信息不能再修改" in res.get_data(as_text=True)
+    assert teacher.get(f"/api/v1/items/{unit['id']}").get_json()["title"] == "《醉翁亭记》单元整体教学设计"

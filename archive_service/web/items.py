@@ -26,6 +26,7 @@ from ..vocabulary import KIND_NAMES, LEVEL_NAMES, Role
 from .auth import me
 from .common import staged_upload
 from .downloads import file_response
+from .teacher import form_metadata
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -51,6 +52,7 @@ def detail(item_id: int) -> Any:
         may_verify=submitted.may_verify(me(), settings)
         and item.kind in submitted.verifiable_kinds(settings),
         is_owner=item.owner_id == me().id, bound_version_id=item.selected_version_id,
+        form=edit_values(dict(data)), today=settings.today().isoformat(),
         uploaded=request.args.get("uploaded"),
         trail=audit.item_trail(db.session, item.id)
         if item.owner_id == me().id or me().role == Role.ADMIN else None,
@@ -103,6 +105,30 @@ def verification(item_id: int) -> Any:
     return _act(item_id, lambda s, item: submitted.set_verification(
         s, archive.settings, me(), item, verified, request.form.get("reason")),
         "证明材料核验通过。" if verified else "已记录核验未通过，教师将看到理由。")
+
+
+@bp.post("/<int:item_id>/details")
+@login_required
+def edit(item_id: int) -> Any:
+    kind = visible_item(db.session, me(), item_id).kind
+    f = request.form
+    form = item_service.ItemForm(
+        kind=kind, title=f.get("title", ""), completion_date=f.get("completion_date", ""),
+        subtype=f.get("subtype", ""),
+        metadata={k: v for k, v in form_metadata(kind).items() if v is not None})
+    return _act(item_id, lambda s, item: item_service.edit_details(
+        s, archive.settings, me(), item, form), "已保存修改，学时认定已按新的信息重新计算。")
+
+
+def edit_values(item: dict[str, Any]) -> dict[str, Any]:
+    """An item's fields as the edit form's inputs (the upload form's names)."""
+    meta = dict(item["metadata"])
+    values: dict[str, Any] = {k: ("on" if v is True else v) for k, v in meta.items()
+                              if v is not False and v is not None}
+    if item["kind"] == "research_project":
+        values.update(project_level=meta.get("level"), project_role=meta.get("role"))
+    return {**values, "title": item["title"], "subtype": item["subtype"] or "",
+            "completion_date": item["completion_date"]}
 
 
 @bp.post("/<int:item_id>/confirm-count")

@@ -33,7 +33,7 @@ def my_items() -> Any:
                            items=items_dicts(db.session, archive.settings, rows))
 
 
-def _form_metadata(kind: str) -> dict[str, Any]:
+def form_metadata(kind: str) -> dict[str, Any]:
     """Typed metadata from the upload form's per-kind fields."""
     f = request.form
     if kind == Kind.UNIT_DESIGN:
@@ -67,7 +67,7 @@ def upload() -> Any:
                                guide=upload_guide(db.session, archive.settings, me()),
                                form={"idempotency_token": secrets.token_urlsafe(24)})
     kind = request.form.get("kind", "")
-    meta = {k: v for k, v in _form_metadata(kind).items() if v is not None}
+    meta = {k: v for k, v in form_metadata(kind).items() if v is not None}
     form = item_service.ItemForm(
         kind=kind, title=request.form.get("title", ""),
         completion_date=request.form.get("completion_date", ""),
