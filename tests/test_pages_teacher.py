@@ -106,3 +106,22 @@ def test_teacher_fixes_a_missing_field_on_the_item_page_until_it_is_selected(wor
         "lesson_count": "3", "has_courseware": "on"})
     assert "信息不能再修改" in res.get_data(as_text=True)
     assert teacher.get(f"/api/v1/items/{unit['id']}").get_json()["title"] == "《醉翁亭记》单元整体教学设计"
+
+
+def test_my_hours_says_what_is_counted_pending_and_still_open(world: World) -> None:
+    teacher = world.user("zhou", name="周老师")
+    with world.app.app_context():
+        today = archive.settings.today()
+        year = archive.settings.year_of(today)
+    teacher.upload(REFLECTION, title="英语教学总结", completion_date=today.isoformat())
+    client = page_login(world.app, "zhou")
+    html = client.get("/my/hours").get_data(as_text=True)
+    summary = html[html.index('id="summary"'):html.index("</p>", html.index('id="summary"'))]
+    assert "已认定 <strong>0</strong> 学时" in summary and "待学校筛选 <strong>" in summary
+    assert "待学校筛选 <strong>0</strong>" not in summary  # the reflection's hours wait for selection
+    assert "还差 <strong>40</strong> 学时" in summary
+    open_kinds = html[html.index('id="open-kinds"'):]
+    assert "本学年还可以提交" in open_kinds and "<strong>教学设计</strong>" in open_kinds
+    assert "<strong>反思研究成果</strong>" not in open_kinds.split("</section>")[0]  # its place is taken
+    past = client.get(f"/my/hours?year={int(year[:4]) - 3}-{int(year[:4]) - 2}").get_data(as_text=True)
+    assert 'id="open-kinds"' not in past and "上传教学反思、教学设计、论文等" in past

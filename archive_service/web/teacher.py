@@ -96,8 +96,10 @@ def my_hours() -> Any:
     register = register_for(db.session, archive.settings, me(), RegisterRequest(year=year))
     teacher = register["teachers"][0]
     years = sorted({*item_years(db.session, me()), year}, reverse=True)
+    guide = (upload_guide(db.session, archive.settings, me())
+             if year == current_year(archive.settings) else None)
     return render_template("teacher/hours.html", register=register, teacher=teacher,
-                           year=year, years=years, kinds=KIND_NAMES)
+                           year=year, years=years, kinds=KIND_NAMES, guide=guide)
 
 
 @bp.get("/hours/certificate.pdf")
