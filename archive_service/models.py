@@ -414,3 +414,60 @@ class Export(Base):
     zero_hour_items: Mapped[list[Any]] = mapped_column(JSON, default=list)  # warned before export
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
+
+
+
+# --------------------------------------------------------------------------- 学期检查
+
+
+class TermCheck(Base):
+    """An inspector's 学期检查 of one school (or every school in scope), year and term."""
+
+    __tablename__ = "term_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)  # None: all
+    academic_year: Mapped[str] = mapped_column(String(9))
+    term: Mapped[str] = mapped_column(String(11))  # e.g. "2025-2026-1"
+    sample_per_teacher: Mapped[int]
+    seed: Mapped[str] = mapped_column(String(64))
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reopen_reason: Mapped[str] = mapped_column(Text, default="")
+
+    school: Mapped[School | None] = relationship(lazy="joined")
+    inspector: Mapped[User] = relationship(foreign_keys=[inspector_id], lazy="joined")
+
+
+class CheckTeacher(Base):
+    """One teacher of a term check: the drawn sample and the overall result."""
+
+    __tablename__ = "check_teachers"
+    __table_args__ = (UniqueConstraint("check_id", "teacher_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("term_checks.id"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    sample: Mapped[list[int]] = mapped_column(default=list)  # item ids, in drawing order
+    result: Mapped[str] = mapped_column(String(10), default="")  # vocabulary.CheckResult or ""
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None]
+
+    teacher: Mapped[User] = relationship(foreign_keys=[teacher_id], lazy="joined")
+
+
+class CheckMark(Base):
+    """The inspector's mark and comment on one sampled item."""
+
+    __tablename__ = "check_marks"
+    __table_args__ = (UniqueConstraint("check_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("term_checks.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    result: Mapped[str] = mapped_column(String(10))  # vocabulary.CheckResult
+    comment: Mapped[str] = mapped_column(Text, default="")
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    marked_by: Mapped[User] = relationship(lazy="joined")

@@ -279,6 +279,18 @@ class Result(StrEnum):
     FAIL = "不合格"
 
 
+class CheckResult(StrEnum):
+    """An inspector's mark on a sampled item, or a teacher's overall result, in a term check."""
+
+    PASS = "合格"
+    IMPROVE = "需改进"
+    FAIL = "不合格"
+
+
+CHECK_RESULTS: tuple[CheckResult, ...] = tuple(CheckResult)
+TERM_NAMES: dict[int, str] = {1: "第一学期", 2: "第二学期"}
+
+
 class Action(StrEnum):
     """What an audit event records."""
 
@@ -294,6 +306,7 @@ class Action(StrEnum):
     VERIFY = "verify"
     REFUSE_VERIFICATION = "refuse_verification"
     EDIT = "edit"  # the owner corrected the item's fields
+    CHECK_MARK = "check_mark"
 
 
 ACTION_NAMES: dict[str, str] = {
@@ -302,6 +315,7 @@ ACTION_NAMES: dict[str, str] = {
     Action.PREFER: "设为希望计入", Action.ADD_RECOGNITION: "添加获奖/发表",
     Action.ADD_ATTACHMENT: "添加证明材料", Action.VERIFY: "核验通过",
     Action.REFUSE_VERIFICATION: "核验未通过", Action.EDIT: "修改成果信息",
+    Action.CHECK_MARK: "学期检查评定",
 }
 
 

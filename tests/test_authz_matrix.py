@@ -48,6 +48,10 @@ TEACHER_PAGE = row(302, 200, 200, 200, 403, 403, 403, 403, 403)
 STAFF_PAGE = row(302, 403, 403, 403, 200, 200, 200, 200, 200)
 ADMIN_PAGE = row(302, 403, 403, 403, 403, 403, 200, 200, 200)
 
+# a term check of the owner's school (its teachers see their own line)
+CHECK_API = row(401, 200, 200, 404, 200, 404, 200, 404, 200)
+CHECK_WRITE = row(401, 403, 403, 404, 422, 404, 422, 404, 422)
+
 
 SEE_ITEM = ("owner", "inspector_in", "school_admin", "global_admin")
 
@@ -220,6 +224,18 @@ MATRIX: dict[str, Case] = {
                                                      "scores": [{"teacher": "owner", "score": 80}]}),
     "GET /api/v1/exams/<year>": Case(row(401, 403, 403, 403, 403, 403, 200, 422, 200),
                                      path=f"/api/v1/exams/{YEAR}?school=第一中学"),
+    "GET /api/v1/checks": Case(same(200, 401)),
+    "POST /api/v1/checks": Case(row(401, 403, 403, 403, 422, 422, 422, 422, 422), data=lambda r: {}),
+    "GET /api/v1/checks/<int:check_id>": Case(CHECK_API, path="/api/v1/checks/{check}"),
+    "POST /api/v1/checks/<int:check_id>/marks": Case(CHECK_WRITE, path="/api/v1/checks/{check}/marks",
+                                                     data=lambda r: {}),
+    "PUT /api/v1/checks/<int:check_id>/teachers/<username>": Case(
+        CHECK_WRITE, path="/api/v1/checks/{check}/teachers/owner", data=lambda r: {}),
+    "POST /api/v1/checks/<int:check_id>/close": Case(row(401, 403, 403, 404, 200, 404, 409, 404, 409),
+                                                     path="/api/v1/checks/{closing}/close"),
+    "POST /api/v1/checks/<int:check_id>/reopen": Case(row(401, 403, 403, 404, 403, 404, 422, 404, 422),
+                                                      path="/api/v1/checks/{check}/reopen",
+                                                      data=lambda r: {}),
     "GET /api/v1/collection.pdf": Case(row(401, 403, 403, 403, 403, 403, 200, 403, 200),
                                        path=f"/api/v1/collection.pdf?year={YEAR}&school_id={{school}}"),
 }
@@ -285,9 +301,12 @@ def actors(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Settings) -> A
     activity = world.admin.post("/api/v1/activities", {
         "school": "第一中学", "kind": "training", "title": "专题讲座", "date": "2025-10-09",
         "hours": 2}).get_json()["id"]
+    checks = [api["inspector_in"].post("/api/v1/checks", {  # type: ignore[union-attr]
+        "year": YEAR, "term": 1}).get_json()["id"] for _ in range(2)]
     ids = {"item": item["id"], "attachment": attachment, "token": token_id, "activity": activity,
            "job": scan.get_json()["job_id"],
            "export": owner.post("/api/v1/exports", {"year": YEAR}).get_json()["id"],
+           "check": checks[0], "closing": checks[1],
            "owner": owner.get("/api/v1/me").get_json()["id"],
            "user": api["same_school"].get("/api/v1/me").get_json()["id"],  # type: ignore[union-attr]
            "school": world.schools["第一中学"], "school_name": "第一中学"}

@@ -130,6 +130,15 @@ API_CASES: dict[str, Case] = {
         json={"records": [{"teacher": "t1", "status": "present"}]}), 200),
     "api.put_exam": lambda s: _status(s.world.admin.put("/api/v1/exams/2025-2026", json={
         "school": "第一中学", "scores": [{"teacher": "t1", "score": 90}]}), 200),
+    "api.create_check": lambda s: _status(s.world.admin.post("/api/v1/checks", {
+        "school": "第一中学", "year": "2025-2026", "term": 1}), 201),
+    "api.mark_check_item": lambda s: _status(s.world.admin.post(
+        f"/api/v1/checks/{_check(s)}/marks", {"item_id": s.item_id, "result": "合格"}), 200),
+    "api.check_teacher_result": lambda s: _status(s.world.admin.put(
+        f"/api/v1/checks/{_check(s)}/teachers/t1", json={"result": "需改进"}), 200),
+    "api.close_check": lambda s: _status(s.world.admin.post(f"/api/v1/checks/{_check(s)}/close"), 200),
+    "api.reopen_check": lambda s: _status(s.world.admin.post(
+        f"/api/v1/checks/{_check(s, closed=True)}/reopen", {"reason": "补评"}), 200),
 }
 PAGE_CASES: dict[str, Case] = {
     "teacher.upload": lambda s: s.form(s.teacher_page, "/my/items/new", {
@@ -216,6 +225,15 @@ def _activity(s: Scene) -> int:
         "school": "第一中学", "kind": "research_activity", "title": "集体备课", "date": "2025-10-09"})
     _status(res, 201)
     return int(res.get_json()["id"])
+def _check(s: Scene, closed: bool = False) -> int:
+    """A term check of the scene's school whose sample holds the scene's item."""
+    res = s.world.admin.post("/api/v1/checks", {"school": "第一中学", "year": "2025-2026",
+                                                "term": 1, "sample_per_teacher": 1})
+    _status(res, 201)
+    check_id = int(res.get_json()["id"])
+    if closed:
+        _status(s.world.admin.post(f"/api/v1/checks/{check_id}/close"), 200)
+    return check_id
 
 
 def _deleted(s: Scene) -> Scene:

@@ -27,6 +27,7 @@ from ..vocabulary import (
 )
 
 LIMIT_KEYS = ("name", "rule", "kinds", "per_year")
+QUOTA_KEYS = ("name", "kind", "count", "enabled")
 DEFAULT_NAME = "默认规则 default_rules.toml"
 
 Path_ = tuple[str, ...]
@@ -174,6 +175,31 @@ class LedgerRules:
         return source in self.verification.required
 
 
+@dataclass(frozen=True)
+class QuotaLine:
+    """One line of the term's checklist: at least ``count`` items of ``kind`` per term."""
+
+    key: str  # the TOML table name, e.g. "lesson_reflection"
+    name: str  # Chinese, e.g. "课后反思"
+    kind: str
+    count: int
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class CheckRules:
+    """The term's checklist (``[quotas]``) and the inspector's sample (``[checks]``)."""
+
+    quota_rule: str
+    quotas: tuple[QuotaLine, ...]  # in file order, switched-off lines included
+    default_sample: int
+    max_sample: int
+
+    @property
+    def checklist(self) -> tuple[QuotaLine, ...]:
+        return tuple(q for q in self.quotas if q.enabled)
+
+
 KindRules = LengthKindRules | UnitDesignRules | PaperRules | LectureRules | ProjectRules
 
 
@@ -211,6 +237,7 @@ class Rules:
     limit_groups: tuple[LimitGroup, ...]  # sorted by key
     ledger: LedgerRules
     sources: tuple[str, ...] = (DEFAULT_NAME,)
+    checks: CheckRules = CheckRules("", (), 3, 20)
 
     def group_of(self, kind: str) -> LimitGroup | None:
         """The limit group a kind belongs to (None: no per-year limit)."""
@@ -327,6 +354,10 @@ def _allowed_keys(path: Path_, default: dict[str, Any]) -> tuple[str, ...] | Non
         return tuple(sorted(set(default) | {"*"}))
     if len(path) == 2 and path[0] == "limits":
         return LIMIT_KEYS
+    if path == ("quotas",):
+        return tuple(sorted(set(default) | {"*"}))
+    if len(path) == 2 and path[0] == "quotas":
+        return QUOTA_KEYS
     if path == ("attendance", "hours_share"):
         return ATTENDANCE
     if path == ("kinds", "paper", "publication_hours"):
@@ -624,6 +655,32 @@ def _ledger(r: _Reader, year_month: int, year_day: int) -> LedgerRules:
     )
 
 
+def _quota(r: _Reader, key: str) -> QuotaLine:
+    base = ("quotas", key)
+    table = r.table(base)
+    for needed in QUOTA_KEYS:
+        if needed not in table:
+            r.fail(base, f"缺少设置项 {needed}（清单的每一行都要写 {', '.join(QUOTA_KEYS)}）")
+    kind = r.raw(base + ("kind",))
+    if kind not in KINDS:
+        r.fail(base + ("kind",), f"应为成果类型之一（{', '.join(KINDS)}），实际为 {kind!r}")
+    return QuotaLine(key=key, name=r.text(base + ("name",)), kind=kind,
+                     count=r.integer(base + ("count",), 1, 1000),
+                     enabled=r.boolean(base + ("enabled",)))
+
+
+def _checks(r: _Reader) -> CheckRules:
+    table = r.table(("quotas",))
+    lines = tuple(_quota(r, key) for key in table if key != "rule")
+    most = r.integer(("checks", "max_sample_per_teacher"), 1, 200)
+    default = r.integer(("checks", "default_sample_per_teacher"), 1, 200)
+    if default > most:
+        r.fail(("checks", "default_sample_per_teacher"),
+               f"不能大于 max_sample_per_teacher（{most}）")
+    return CheckRules(quota_rule=r.text(("quotas", "rule")), quotas=lines,
+                      default_sample=default, max_sample=most)
+
+
 def _build(r: _Reader, sources: tuple[str, ...]) -> Rules:
     month, day = _year_start(r)
     return Rules(
@@ -648,6 +705,7 @@ def _build(r: _Reader, sources: tuple[str, ...]) -> Rules:
         limit_groups=_limit_groups(r),
         ledger=_ledger(r, month, day),
         sources=sources,
+        checks=_checks(r),
     )
 
 

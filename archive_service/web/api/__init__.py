@@ -3,8 +3,8 @@
 ``base`` holds the blueprint; importing the view modules here registers their routes.
 """
 
-from . import accounts, collection, exports, items, jobs, ledger, openapi, register
+from . import accounts, checks, collection, exports, items, jobs, ledger, openapi, register
 from .base import bp
 
-__all__ = ["accounts", "bp", "collection", "exports", "items", "jobs", "ledger", "openapi",
+__all__ = ["accounts", "bp", "checks", "collection", "exports", "items", "jobs", "ledger", "openapi",
            "register"]

@@ -33,7 +33,11 @@ if TYPE_CHECKING:
     Kind = str
     Decision = str
     ActivityKind = str
+
+
+    CheckResult = str
 else:
+    CheckResult = Literal[tuple(r.value for r in vocabulary.CHECK_RESULTS)]
     Role = Literal[tuple(r.value for r in vocabulary.Role)]
     Kind = Literal[tuple(k.value for k in vocabulary.Kind)]
     Decision = Literal[tuple(c.value for c in vocabulary.Code)]
@@ -50,6 +54,10 @@ FIELD_NAMES = {
     "leader": "组长", "hours": "培训时长", "lecturer": "主讲人账号", "lecturer_name": "校外主讲人",
     "in_school_expert": "是否校内专家", "organizer": "组织者账号", "records": "考勤记录",
     "scores": "成绩",
+
+
+    "term": "学期", "sample_per_teacher": "每位教师抽查篇数", "seed": "随机种子",
+    "item_id": "成果编号", "result": "评定结果", "comment": "评语",
 }
 
 
@@ -230,6 +238,34 @@ class ExportBody(Body):
     school_id: Id | None = None
     teacher: text(80, 1) | None = None  # type: ignore[valid-type]
     teacher_id: Id | None = None
+
+
+class CheckCreate(Body):
+    """学期检查：学校（不填为本校或范围内全部学校）、学年、学期、每位教师抽查篇数、随机种子。"""
+
+    school: text(200, 1) | None = None  # type: ignore[valid-type]
+    school_id: Id | None = None
+    year: Year
+    term: Literal[1, 2] = Field(description="1 第一学期，2 第二学期")
+    sample_per_teacher: Annotated[int, Field(ge=1, le=200)] | None = Field(
+        default=None, description="不填按规则文件 [checks] default_sample_per_teacher")
+    seed: text(64, 1) | None = Field(  # type: ignore[valid-type]
+        default=None, description="随机种子：同一种子、同样的档案抽出同样的样本；不填则随机生成并记录")
+
+
+class CheckMarkBody(Body):
+    item_id: Id
+    result: CheckResult
+    comment: text(2000) = ""  # type: ignore[valid-type]
+
+
+class CheckResultBody(Body):
+    result: CheckResult
+    comment: text(2000) = ""  # type: ignore[valid-type]
+
+
+class ReopenBody(Body):
+    reason: text(1000, 1)  # type: ignore[valid-type]
 
 
 def school_ref(name: str | None, school_id: int | None) -> str | int:

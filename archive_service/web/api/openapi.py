@@ -55,7 +55,8 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _parameters(rule: str, op: Operation, schemas: _Schemas) -> list[dict[str, Any]]:
     params = [{"name": name, "in": "path", "required": True,
-               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+               if f"<int:{name}>" in rule else {"type": "string", "minLength": 1, "maxLength": 80}}
               for name in _PARAM.findall(rule)]
     if op.query is not None:
         query = schemas.inline(op.query)

@@ -472,3 +472,89 @@ def operation(summary: str, tag: str, **kw: Any) -> Callable[[F], F]:
         return view
 
     return attach
+
+
+# --------------------------------------------------------------------------- 学期检查
+
+if TYPE_CHECKING:
+    CheckResultOut = str
+else:
+    CheckResultOut = Literal[tuple(r.value for r in vocabulary.CHECK_RESULTS)]
+WHEN = Field(json_schema_extra={"format": "date-time"})
+
+
+class CheckMarkOut(BaseModel):
+    result: CheckResultOut
+    comment: str
+    marked_by: str
+    marked_at: AwareTime = WHEN
+
+
+class SampledItemOut(BaseModel):
+    id: int
+    title: str
+    kind: str
+    kind_name: str
+    deleted: bool = Field(description="抽中后已被删除")
+    mark: CheckMarkOut | None
+
+
+class ChecklistLineOut(BaseModel):
+    """档案袋清单的一行（规则文件 [quotas]）：本学期应交几篇、已有几篇。"""
+
+    key: str
+    name: str
+    kind: Kind
+    required: int
+    found: int
+    missing: int
+
+
+class CheckTeacherOut(BaseModel):
+    username: str
+    name: str
+    school: str
+    sample: list[int] = Field(description="抽中的成果编号（按类型分层，依抽取顺序）")
+    items: list[SampledItemOut]
+    checklist: list[ChecklistLineOut]
+    attendance: dict[str, int] = Field(description="本学期考勤：各状态次数")
+    result: CheckResultOut | None
+    comment: str
+
+
+class CheckSummaryOut(BaseModel):
+    id: int
+    school: str | None = Field(description="null：范围内全部学校")
+    school_id: int | None
+    year: str = Field(pattern=YEAR_PATTERN)
+    term: int
+    term_name: str
+    seed: str
+    sample_per_teacher: int
+    inspector: str
+    created_at: AwareTime = WHEN
+    closed: bool
+    closed_at: AwareTime | None = WHEN
+    reopen_reason: str
+
+
+class CheckOut(CheckSummaryOut):
+    """学期检查：每位教师的抽查样本、评定、档案袋清单和本学期考勤（教师只看到自己的一行）。"""
+
+    quota_rule: str
+    teachers: list[CheckTeacherOut]
+    schools: list[str]
+
+
+class CheckMarkSaved(BaseModel):
+    check_id: int
+    item_id: int
+    result: CheckResultOut
+    comment: str
+
+
+class CheckTeacherSaved(BaseModel):
+    check_id: int
+    username: str
+    result: CheckResultOut
+    comment: str

@@ -1,0 +1,15 @@
+"""学期检查: an inspector's term check of a school (or every school in scope).
+
+``opening`` draws a reproducible, stratified sample of each teacher's live items of the term
+(``sample`` is pure), ``marking`` records the marks, the teachers' results, closing and
+reopening, ``view`` shows the check (a teacher sees only their own line) and ``access`` says who
+may see and run it.
+"""
+
+from .access import require_checker, visible_check
+from .marking import close_check, mark_item, reopen_check, set_teacher_result
+from .opening import CheckRequest, open_check
+from .view import check_dict, list_checks, summary
+
+__all__ = ["CheckRequest", "check_dict", "require_checker", "close_check", "list_checks", "mark_item", "open_check",
+           "reopen_check", "set_teacher_result", "summary", "visible_check"]

@@ -1,0 +1,122 @@
+"""学期检查 (term checks): open, read, mark sampled items, teachers' results, close, reopen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, url_for
+
+from ...db import db
+from ...extensions import archive
+from ...services import checks
+from ...services.scope import require_admin
+from .base import actor, bp, token_required, whole_list
+from .contract import (
+    CheckCreate,
+    CheckMarkBody,
+    CheckResultBody,
+    ReopenBody,
+    parse_body,
+    school_ref,
+)
+from .shapes import (
+    CheckMarkSaved,
+    CheckOut,
+    CheckSummaryOut,
+    CheckTeacherSaved,
+    operation,
+    page_of,
+)
+
+TAG = "学期检查"
+
+
+def _check_response(check_id: int, status: int = 200) -> Any:
+    check = checks.visible_check(db.session, actor(), check_id)
+    return jsonify(checks.check_dict(db.session, archive.settings, actor(), check)), status
+
+
+@bp.get("/checks")
+@operation("学期检查列表（教师：包含自己的检查）", TAG, response=page_of(CheckSummaryOut), errors=())
+@token_required
+def list_checks() -> Any:
+    return jsonify(whole_list(checks.list_checks(db.session, actor())))
+
+
+@bp.post("/checks")
+@operation("开展学期检查：按类型分层抽取每位教师的成果（督查员、管理员）", TAG, body=CheckCreate,
+           response=CheckOut, status=201, location=True, errors=(403, 404, 422))
+@token_required
+def create_check() -> Any:
+    checks.require_checker(actor())
+    args = parse_body(CheckCreate)
+    req = checks.CheckRequest(year=args.year, term=args.term,
+                              school=school_ref(args.school, args.school_id),
+                              sample_per_teacher=args.sample_per_teacher, seed=args.seed)
+    with db.transaction() as session:
+        check_id = checks.open_check(session, archive.settings, actor(), req).id
+    g.audit_details = {"check_id": check_id}
+    response, status = _check_response(check_id, 201)
+    response.headers["Location"] = url_for("api.get_check", check_id=check_id)
+    return response, status
+
+
+@bp.get("/checks/<int:check_id>")
+@operation("学期检查详情", TAG, response=CheckOut, errors=(404,))
+@token_required
+def get_check(check_id: int) -> Any:
+    return _check_response(check_id)
+
+
+@bp.post("/checks/<int:check_id>/marks")
+@operation("评定一篇抽中的成果：合格/需改进/不合格及评语", TAG, body=CheckMarkBody,
+           response=CheckMarkSaved, errors=(403, 404, 409, 422))
+@token_required
+def mark_check_item(check_id: int) -> Any:
+    checks.visible_check(db.session, actor(), check_id)
+    checks.require_checker(actor())  # the role before the body: no probing by 422
+    args = parse_body(CheckMarkBody)
+    g.audit_item_id = args.item_id
+    with db.transaction() as session:
+        mark = checks.mark_item(session, actor(), check_id, args.item_id, args.result, args.comment)
+        saved = {"check_id": check_id, "item_id": mark.item_id, "result": mark.result,
+                 "comment": mark.comment}
+    return jsonify(saved)
+
+
+@bp.put("/checks/<int:check_id>/teachers/<username>")
+@operation("教师的检查结论与评语", TAG, body=CheckResultBody, response=CheckTeacherSaved,
+           errors=(403, 404, 409, 422))
+@token_required
+def check_teacher_result(check_id: int, username: str) -> Any:
+    checks.visible_check(db.session, actor(), check_id)
+    checks.require_checker(actor())
+    args = parse_body(CheckResultBody)
+    with db.transaction() as session:
+        row = checks.set_teacher_result(session, actor(), check_id, username, args.result,
+                                        args.comment)
+        saved = {"check_id": check_id, "username": username, "result": row.result,
+                 "comment": row.comment}
+    return jsonify(saved)
+
+
+@bp.post("/checks/<int:check_id>/close")
+@operation("结束检查（之后只读）", TAG, response=CheckSummaryOut, errors=(403, 404, 409))
+@token_required
+def close_check(check_id: int) -> Any:
+    with db.transaction() as session:
+        checks.close_check(session, actor(), check_id)
+    return jsonify(checks.summary(checks.visible_check(db.session, actor(), check_id)))
+
+
+@bp.post("/checks/<int:check_id>/reopen")
+@operation("重新开启已结束的检查（管理员，须填理由）", TAG, body=ReopenBody,
+           response=CheckSummaryOut, errors=(403, 404, 409, 422))
+@token_required
+def reopen_check(check_id: int) -> Any:
+    checks.visible_check(db.session, actor(), check_id)
+    require_admin(actor())
+    args = parse_body(ReopenBody)
+    with db.transaction() as session:
+        checks.reopen_check(session, actor(), check_id, args.reason)
+    return jsonify(checks.summary(checks.visible_check(db.session, actor(), check_id)))

@@ -1,0 +1,205 @@
+"""学期检查 (issue 14 point 2): the sample, the marks, the teachers' results, scope, closing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from archive_service.errors import AppError
+from archive_service.models import CheckTeacher, Item, User
+from archive_service.rules import load_rules
+from archive_service.services import checks
+from archive_service.services.checks.sample import draw
+from archive_service.services.items import soft_delete
+from tests.helpers import Api, Services, World, assert_error, corpus, make_app
+
+DOCS = ("zh_docx_12_yingyu_jiaoxue_zongjie.docx", "zh_docx_02_zuiwengtingji_jiaoxuesheji.docx",
+        "zh_docx_08_jiaogai_anli.docx", "zh_docx_01_songdai_wenxue_jiaoan.docx",
+        "zh_docx_14_jiqiren_jiaoxue_dagang.docx", "zh_docx_05_jiaoshi_fangtan_dagang.docx")
+TERM1 = "2025-10-08"
+TERM2 = "2026-03-10"
+
+
+# --------------------------------------------------------------------------- the pure draw
+
+def test_draw_takes_every_kind_before_a_second_of_any() -> None:
+    items = {"reflection": list(range(1, 21)), "lesson_design": [31, 32], "paper": [41]}
+    sample = draw(items, 3, "seed", "t1")
+    kinds = {k for k, ids in items.items() for i in sample if i in ids}
+    assert kinds == {"reflection", "lesson_design", "paper"}
+    five = draw(items, 5, "seed", "t1")
+    assert five[:3] == sample  # a bigger sample starts with the smaller one
+    assert sum(i in items["reflection"] for i in five) == 2
+    assert sum(i in items["lesson_design"] for i in five) == 2
+
+
+def test_draw_is_reproducible_and_never_more_than_exist() -> None:
+    items = {"reflection": [5, 3, 9, 12, 7], "paper": [2, 8]}
+    assert draw(items, 4, "s1", "t1") == draw({"paper": [8, 2], "reflection": [12, 9, 7, 5, 3]},
+                                              4, "s1", "t1")
+    many = draw(items, 50, "s1", "t1")
+    assert sorted(many) == [2, 3, 5, 7, 8, 9, 12]
+    assert draw({}, 3, "s1", "t1") == []
+    assert draw({"paper": []}, 3, "s1", "t1") == []
+    seen = {tuple(draw({"reflection": list(range(100))}, 3, f"s{n}", "t1")) for n in range(10)}
+    assert len(seen) > 1  # the seed matters
+
+
+# --------------------------------------------------------------------------- the service
+
+def _items(services: Services, teacher: User, plan: list[tuple[str, str]]) -> list[int]:
+    return [services.upload(teacher, DOCS[n % len(DOCS)], kind=kind, title=f"{kind}{n}",
+                            completion_date=when) for n, (kind, when) in enumerate(plan)]
+
+
+def test_sample_is_stratified_in_scope_live_and_reproducible(services: Services) -> None:
+    t1 = services.user("t1")
+    t3 = services.user("t3")
+    t2 = services.user("t2", school="第二中学")
+    inspector = services.user("insp", role="inspector")
+    term1 = _items(services, t1, [("reflection", TERM1)] * 3 + [("lesson_design", TERM1)] * 2
+                   + [("paper", TERM1)])
+    later = _items(services, t1, [("reflection", TERM2)])
+    gone = _items(services, t1, [("reflection", TERM1)])
+    with services.uow() as session:
+        soft_delete(session, t1, session.get(Item, gone[0]))
+    only = _items(services, t3, [("reflection", TERM1)])
+    other = _items(services, t2, [("reflection", TERM1)])
+    req = checks.CheckRequest(year="2025-2026", term=1, sample_per_teacher=3, seed="甲-1")
+    with services.uow() as session:
+        first = checks.open_check(session, services.settings, inspector, req).id
+        again = checks.open_check(session, services.settings, inspector, req).id
+        wide = checks.open_check(session, services.settings, inspector,
+                                 checks.CheckRequest(year="2025-2026", term=1,
+                                                     sample_per_teacher=20, seed="甲-1")).id
+    with services.uow() as session:
+        def samples(check_id: int) -> dict[str, list[int]]:
+            rows = session.scalars(select(CheckTeacher).where(CheckTeacher.check_id == check_id))
+            return {r.teacher.username: list(r.sample) for r in rows}
+        s1, s2, s3 = samples(first), samples(again), samples(wide)
+    assert set(s1) == {"t1", "t3"}  # the inspector's school only
+    assert s1 == s2  # the same seed and archive: the same sample
+    assert len(s1["t1"]) == 3 and set(s1["t1"]) <= set(term1)
+    kinds = {("reflection" if i in term1[:3] else "lesson_design" if i in term1[3:5] else "paper")
+             for i in s1["t1"]}
+    assert kinds == {"reflection", "lesson_design", "paper"}  # stratified by kind
+    assert s1["t3"] == only  # never more than exist
+    assert sorted(s3["t1"]) == sorted(term1)  # all live items of the term, nothing else
+    assert not set(s3["t1"]) & set(later + gone + other)
+
+
+def test_opening_refuses_bad_requests_and_teachers(services: Services) -> None:
+    teacher = services.user("t1")
+    inspector = services.user("insp", role="inspector")
+    services.school("第二中学")
+    with services.uow() as session:
+        with pytest.raises(AppError) as refused:
+            checks.open_check(session, services.settings, teacher,
+                              checks.CheckRequest(year="2025-2026", term=1))
+        assert refused.value.status == 403
+        with pytest.raises(AppError) as outside:
+            checks.open_check(session, services.settings, inspector,
+                              checks.CheckRequest(year="2025-2026", term=1, school="第二中学"))
+        assert outside.value.status == 404
+        with pytest.raises(AppError) as too_many:
+            checks.open_check(session, services.settings, inspector,
+                              checks.CheckRequest(year="2025-2026", term=1, sample_per_teacher=21))
+        assert "max_sample_per_teacher" in too_many.value.message
+
+
+# --------------------------------------------------------------------------- the API
+
+def _check(inspector: Api, **body: object) -> dict:
+    res = inspector.post("/api/v1/checks", {"year": "2025-2026", "term": 1,
+                                            "sample_per_teacher": 2, "seed": "s", **body})
+    assert res.status_code == 201, res.get_json()
+    assert res.headers["Location"].endswith(f"/api/v1/checks/{res.get_json()['id']}")
+    return res.get_json()
+
+
+def test_api_check_marks_results_scope_and_close(world: World) -> None:
+    teacher = world.user("t1", name="张丽")
+    world.user("t2", school="第一中学")
+    outsider = world.user("t9", school="第二中学")
+    inspector = world.user("insp", role="inspector")
+    away = world.user("insp2", role="inspector", school="第二中学")
+    ids = [teacher.upload(corpus(DOCS[n]), kind=kind, title=f"篇{n}").get_json()["id"]
+           for n, kind in enumerate(("reflection", "lesson_design", "reflection"))]
+    check = _check(inspector)
+    line = next(t for t in check["teachers"] if t["username"] == "t1")
+    assert check["seed"] == "s" and len(line["sample"]) == 2 and set(line["sample"]) <= set(ids)
+    assert {c["kind"]: c["required"] for c in line["checklist"]} == {"reflection": 10,
+                                                                    "lesson_design": 1}
+    assert {c["kind"]: c["found"] for c in line["checklist"]} == {"reflection": 2,
+                                                                 "lesson_design": 1}
+    assert set(line["attendance"]) >= {"present", "absent"}
+    assert _check(inspector)["teachers"] == check["teachers"]  # reproducible over HTTP too
+    url = f"/api/v1/checks/{check['id']}"
+    item = line["sample"][0]
+    res = inspector.post(f"{url}/marks", {"item_id": item, "result": "需改进", "comment": "反思不够具体"})
+    assert res.status_code == 200, res.get_json()
+    unsampled = next(i for i in ids if i not in line["sample"])
+    assert_error(inspector.post(f"{url}/marks", {"item_id": unsampled, "result": "合格"}),
+                 422, "not_sampled")
+    assert_error(inspector.post(f"{url}/marks", {"item_id": item, "result": "优秀"}),
+                 422, "invalid_input")
+    assert_error(teacher.post(f"{url}/marks", {"item_id": item, "result": "合格"}), 403, "forbidden")
+    assert_error(away.post(f"{url}/marks", {"item_id": item, "result": "合格"}), 404, "not_found")
+    res = inspector.put(f"{url}/teachers/t1", json={"result": "合格", "comment": "材料齐全"})
+    assert res.status_code == 200, res.get_json()
+    assert_error(inspector.put(f"{url}/teachers/nobody", json={"result": "合格"}), 404, "not_found")
+    # the teacher sees the marks and the result, and only their own line
+    mine = teacher.get(url).get_json()
+    assert [t["username"] for t in mine["teachers"]] == ["t1"]
+    marked = next(i for i in mine["teachers"][0]["items"] if i["id"] == item)
+    assert marked["mark"]["result"] == "需改进" and marked["mark"]["comment"] == "反思不够具体"
+    assert mine["teachers"][0]["result"] == "合格" and mine["teachers"][0]["comment"] == "材料齐全"
+    history = teacher.get(f"/api/v1/items/{item}/history").get_json()["items"]
+    assert any(h["action"] == "check_mark" and h["reason"] == "反思不够具体" for h in history)
+    # nobody out of scope sees it
+    for other in (outsider, away):
+        assert other.get(url).status_code == 404
+        assert other.get("/api/v1/checks").get_json()["total"] == 0
+    assert teacher.get("/api/v1/checks").get_json()["total"] == 2
+    # closing makes it read-only; only an admin reopens, with a reason
+    assert inspector.post(f"{url}/close").get_json()["closed"] is True
+    assert_error(inspector.post(f"{url}/marks", {"item_id": item, "result": "合格"}),
+                 409, "check_closed")
+    assert_error(inspector.post(f"{url}/reopen", {"reason": "补评"}), 403, "forbidden")
+    assert_error(world.admin.post(f"{url}/reopen", {"reason": ""}), 422, "invalid_input")
+    reopened = world.admin.post(f"{url}/reopen", {"reason": "补评一篇"}).get_json()
+    assert reopened["closed"] is False and reopened["reopen_reason"] == "补评一篇"
+    assert inspector.post(f"{url}/marks", {"item_id": item, "result": "合格"}).status_code == 200
+
+
+def test_api_check_bad_bodies_are_422_in_chinese(world: World) -> None:
+    inspector = world.user("insp", role="inspector")
+    for body in ({"year": "2025", "term": 1}, {"year": "2025-2026", "term": 3},
+                 {"year": "2025-2026", "term": "1"}, {"year": "2025-2026", "term": 1, "x": 1},
+                 {"year": "2025-2026", "term": 1, "sample_per_teacher": 0}):
+        assert_error(inspector.post("/api/v1/checks", body), 422, "invalid_input")
+    assert_error(world.user("t1").post("/api/v1/checks", {"year": "2025-2026", "term": 1}),
+                 403, "forbidden")
+
+
+def test_quotas_follow_the_rules_file(tmp_path: Path, s3_server: object) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[quotas.lesson_reflection]\ncount = 4\n[quotas.best_lesson_design]\n"
+                     "enabled = false\n[quotas.papers]\nname = \"论文\"\nkind = \"paper\"\n"
+                     "count = 1\nenabled = true\n", encoding="utf-8")
+    assert [(q.kind, q.count) for q in load_rules(rules).checks.checklist] == [
+        ("reflection", 4), ("paper", 1)]
+    defaults = load_rules().checks
+    assert [(q.kind, q.count) for q in defaults.checklist] == [("reflection", 10),
+                                                               ("lesson_design", 1)]
+    app: Flask = make_app(tmp_path / "app", s3_server, RULES_FILE=str(rules))  # type: ignore[arg-type]
+    world = World(app)
+    teacher = world.user("t1")
+    teacher.upload(corpus(DOCS[0]), kind="paper", title="论文")
+    check = _check(world.user("insp", role="inspector"))
+    lines = check["teachers"][0]["checklist"]
+    assert [(c["name"], c["required"], c["found"], c["missing"]) for c in lines] == [
+        ("课后反思", 4, 0, 4), ("论文", 1, 1, 0)]
