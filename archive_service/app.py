@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
         api,
         audit_log,
         auth,
+        checks,
         errors,
         health,
         index_status,
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inspector.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(ledger.bp)
+    app.register_blueprint(checks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     csrf.exempt(api.bp)  # token-authenticated, never cookie-authenticated

@@ -51,6 +51,8 @@ ADMIN_PAGE = row(302, 403, 403, 403, 403, 403, 200, 200, 200)
 # a term check of the owner's school (its teachers see their own line)
 CHECK_API = row(401, 200, 200, 404, 200, 404, 200, 404, 200)
 CHECK_WRITE = row(401, 403, 403, 404, 422, 404, 422, 404, 422)
+CHECK_WEB = row(302, 200, 200, 404, 200, 404, 200, 404, 200)
+CHECK_WEB_WRITE = row(302, 302, 302, 404, 302, 404, 302, 404, 302)  # refusals are flashed
 
 
 SEE_ITEM = ("owner", "inspector_in", "school_admin", "global_admin")
@@ -224,6 +226,15 @@ MATRIX: dict[str, Case] = {
                                                      "scores": [{"teacher": "owner", "score": 80}]}),
     "GET /api/v1/exams/<year>": Case(row(401, 403, 403, 403, 403, 403, 200, 422, 200),
                                      path=f"/api/v1/exams/{YEAR}?school=第一中学"),
+    "GET /checks": Case(same(200, 302)),
+    "POST /checks": Case(row(302, 403, 403, 403, 302, 302, 302, 302, 302), data=lambda r: {}),
+    "GET /checks/<int:check_id>": Case(CHECK_WEB, path="/checks/{check}"),
+    "POST /checks/<int:check_id>/marks": Case(CHECK_WEB_WRITE, path="/checks/{check}/marks",
+                                              data=lambda r: {}),
+    "POST /checks/<int:check_id>/teachers/<username>": Case(
+        CHECK_WEB_WRITE, path="/checks/{check}/teachers/owner", data=lambda r: {}),
+    "POST /checks/<int:check_id>/close": Case(CHECK_WEB_WRITE, path="/checks/{check}/close"),
+    "POST /checks/<int:check_id>/reopen": Case(CHECK_WEB_WRITE, path="/checks/{check}/reopen"),
     "GET /api/v1/checks": Case(same(200, 401)),
     "POST /api/v1/checks": Case(row(401, 403, 403, 403, 422, 422, 422, 422, 422), data=lambda r: {}),
     "GET /api/v1/checks/<int:check_id>": Case(CHECK_API, path="/api/v1/checks/{check}"),

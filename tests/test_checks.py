@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from archive_service.rules import load_rules
 from archive_service.services import checks
 from archive_service.services.checks.sample import draw
 from archive_service.services.items import soft_delete
-from tests.helpers import Api, Services, World, assert_error, corpus, make_app
+from tests.helpers import Api, Services, World, assert_error, corpus, csrf_token, make_app, page_login
 
 DOCS = ("zh_docx_12_yingyu_jiaoxue_zongjie.docx", "zh_docx_02_zuiwengtingji_jiaoxuesheji.docx",
         "zh_docx_08_jiaogai_anli.docx", "zh_docx_01_songdai_wenxue_jiaoan.docx",
@@ -203,3 +204,40 @@ def test_quotas_follow_the_rules_file(tmp_path: Path, s3_server: object) -> None
     lines = check["teachers"][0]["checklist"]
     assert [(c["name"], c["required"], c["found"], c["missing"]) for c in lines] == [
         ("课后反思", 4, 0, 4), ("论文", 1, 1, 0)]
+
+
+# --------------------------------------------------------------------------- the pages
+
+def _form(client, url: str, data: dict, csrf_from: str = "/checks") -> str:  # type: ignore[no-untyped-def]
+    res = client.post(url, data={"csrf_token": csrf_token(client, csrf_from), **data},
+                      follow_redirects=True)
+    assert res.status_code == 200, res.get_data(as_text=True)[:300]
+    return res.get_data(as_text=True)
+
+
+def test_pages_walk_a_check_and_the_teacher_sees_the_marks(world: World) -> None:
+    teacher = world.user("t1", name="张丽")
+    world.user("insp", role="inspector")
+    world.user("t9", school="第二中学")
+    item = teacher.upload(corpus(DOCS[0]), title="英语教学反思").get_json()["id"]
+    inspector = page_login(world.app, "insp")
+    listing = inspector.get("/checks").get_data(as_text=True)
+    assert '<label for="check-year">学年</label>' in listing and "<script>" not in listing
+    page = _form(inspector, "/checks", {"year": "2025-2026", "term": "1",
+                                        "sample_per_teacher": "2", "seed": "页面"})
+    assert "检查已开始" in page and "英语教学反思" in page and f"/items/{item}" in page
+    check_id = int(re.search(r'/checks/(\d+)/close', page)[1])  # type: ignore[index]
+    page = _form(inspector, f"/checks/{check_id}/marks",
+                 {"item_id": str(item), "result": "不合格", "comment": "字数不足"})
+    assert "评定已保存" in page and "字数不足" in page
+    page = _form(inspector, f"/checks/{check_id}/teachers/t1", {"result": "需改进", "comment": "补交"})
+    assert "教师检查结论已保存" in page
+    page = _form(inspector, f"/checks/{check_id}/close", {})
+    assert "本次检查已结束" in page and "保存结论" not in page
+    page = _form(inspector, f"/checks/{check_id}/marks", {"item_id": str(item), "result": "合格"})
+    assert "记录只读" in page  # refused, in Chinese
+    mine = page_login(world.app, "t1").get(f"/checks/{check_id}").get_data(as_text=True)
+    assert "不合格" in mine and "字数不足" in mine and "需改进" in mine and "保存" not in mine
+    outsider = page_login(world.app, "t9")
+    assert outsider.get(f"/checks/{check_id}").status_code == 404
+    assert "字数不足" not in outsider.get("/checks").get_data(as_text=True)

@@ -195,6 +195,17 @@ PAGE_CASES: dict[str, Case] = {
     "ledger.exam_import": lambda s: s.form(s.admin_page, "/admin/exams/import", {
         "year": "2025-2026", "school": "第一中学", "file": (io.BytesIO(
             "账号,成绩\nt1,80\n".encode()), "成绩.csv")}, csrf_from="/admin/exams"),
+    "checks.open_check": lambda s: s.form(s.admin_page, "/checks", {
+        "school": str(s.world.schools["第一中学"]), "year": "2025-2026", "term": "1",
+        "sample_per_teacher": "1"}, csrf_from="/checks"),
+    "checks.mark": lambda s: s.form(s.admin_page, f"/checks/{_check(s)}/marks", {
+        "item_id": str(s.item_id), "result": "合格", "comment": "好"}, csrf_from="/checks"),
+    "checks.teacher_result": lambda s: s.form(s.admin_page, f"/checks/{_check(s)}/teachers/t1", {
+        "result": "需改进", "comment": "补交反思"}, csrf_from="/checks"),
+    "checks.close": lambda s: s.form(s.admin_page, f"/checks/{_check(s)}/close", {},
+                                     csrf_from="/checks"),
+    "checks.reopen": lambda s: s.form(s.admin_page, f"/checks/{_check(s, closed=True)}/reopen",
+                                      {"reason": "补评"}, csrf_from="/checks"),
     "auth.login": lambda s: s.teacher_page,
     "auth.logout": lambda s: s.form(s.teacher_page, "/logout", {}, csrf_from="/account"),
 }
@@ -250,6 +261,9 @@ DONE = {
     "items.preference": "已告知学校", "items.edit": "已保存修改", "account.users": "已添加用户 t2",
     "account.add_school": "已添加学校", "account.settings": "令牌",
     "account.manage": "已完成", "admin.restore_item": "已恢复该成果",
+    "checks.open_check": "检查已开始", "checks.mark": "评定已保存",
+    "checks.teacher_result": "教师检查结论已保存", "checks.close": "检查已结束",
+    "checks.reopen": "检查已重新开启",
     "jobs.retry": "已重新排队",
     "ledger.roster_import": "将新建 1 个账号", "ledger.groups": "已添加教研组「数学组」",
     "ledger.activity_create": "活动已记录", "ledger.activity_attendance_save": "考勤已保存（1 人）",

@@ -6,10 +6,11 @@ reopening, ``view`` shows the check (a teacher sees only their own line) and ``a
 may see and run it.
 """
 
-from .access import require_checker, visible_check
+from .access import is_checker, require_checker, visible_check
 from .marking import close_check, mark_item, reopen_check, set_teacher_result
 from .opening import CheckRequest, open_check
 from .view import check_dict, list_checks, summary
 
-__all__ = ["CheckRequest", "check_dict", "require_checker", "close_check", "list_checks", "mark_item", "open_check",
-           "reopen_check", "set_teacher_result", "summary", "visible_check"]
+__all__ = ["CheckRequest", "check_dict", "close_check", "is_checker", "list_checks", "mark_item",
+           "open_check", "reopen_check", "require_checker", "set_teacher_result", "summary",
+           "visible_check"]
