@@ -51,6 +51,8 @@ ADMIN_PAGE = row(302, 403, 403, 403, 403, 403, 200, 200, 200)
 # a term check of the owner's school (its teachers see their own line)
 CHECK_API = row(401, 200, 200, 404, 200, 404, 200, 404, 200)
 CHECK_WRITE = row(401, 403, 403, 404, 422, 404, 422, 404, 422)
+CHECK_RECORDS = row(401, 403, 403, 404, 200, 404, 200, 404, 200)
+CHECK_RECORDS_WEB = row(302, 403, 403, 404, 200, 404, 200, 404, 200)
 CHECK_WEB = row(302, 200, 200, 404, 200, 404, 200, 404, 200)
 CHECK_WEB_WRITE = row(302, 302, 302, 404, 302, 404, 302, 404, 302)  # refusals are flashed
 
@@ -235,6 +237,12 @@ MATRIX: dict[str, Case] = {
         CHECK_WEB_WRITE, path="/checks/{check}/teachers/owner", data=lambda r: {}),
     "POST /checks/<int:check_id>/close": Case(CHECK_WEB_WRITE, path="/checks/{check}/close"),
     "POST /checks/<int:check_id>/reopen": Case(CHECK_WEB_WRITE, path="/checks/{check}/reopen"),
+    "GET /checks/<int:check_id>/report.xlsx": Case(CHECK_RECORDS_WEB, path="/checks/{check}/report.xlsx"),
+    "GET /checks/<int:check_id>/report.pdf": Case(CHECK_RECORDS_WEB, path="/checks/{check}/report.pdf"),
+    "GET /api/v1/checks/<int:check_id>/report.xlsx": Case(CHECK_RECORDS,
+                                                          path="/api/v1/checks/{check}/report.xlsx"),
+    "GET /api/v1/checks/<int:check_id>/report.pdf": Case(CHECK_RECORDS,
+                                                         path="/api/v1/checks/{check}/report.pdf"),
     "GET /api/v1/checks": Case(same(200, 401)),
     "POST /api/v1/checks": Case(row(401, 403, 403, 403, 422, 422, 422, 422, 422), data=lambda r: {}),
     "GET /api/v1/checks/<int:check_id>": Case(CHECK_API, path="/api/v1/checks/{check}"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from archive_service.errors import AppError
@@ -241,3 +244,57 @@ def test_pages_walk_a_check_and_the_teacher_sees_the_marks(world: World) -> None
     outsider = page_login(world.app, "t9")
     assert outsider.get(f"/checks/{check_id}").status_code == 404
     assert "字数不足" not in outsider.get("/checks").get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- check records
+
+def _pdf_text(body: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "record.pdf"
+    path.write_bytes(body)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                         check=True)
+    return out.stdout
+
+
+def test_records_xlsx_and_pdf_are_real(world: World, tmp_path: Path) -> None:
+    a = world.user("t1", name="张丽")
+    b = world.user("t2", name="=HYPERLINK(\"x\")")  # a name that a spreadsheet would run
+    world.user("t3", name="王芳", school="第二中学").upload(corpus(DOCS[2]), title="二中反思")
+    first = a.upload(corpus(DOCS[0]), title="英语教学反思").get_json()["id"]
+    b.upload(corpus(DOCS[1]), kind="lesson_design", title="醉翁亭记")
+    check = _check(world.admin)  # every school: two sheets
+    url = f"/api/v1/checks/{check['id']}"
+    world.admin.post(f"{url}/marks", {"item_id": first, "result": "需改进", "comment": "=1+1 待补"})
+    world.admin.put(f"{url}/teachers/t1", json={"result": "合格", "comment": "材料齐全"})
+    res = world.admin.get(f"{url}/report.xlsx")
+    assert res.status_code == 200 and res.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(res.data))
+    assert book.sheetnames == ["第一中学", "第二中学"]
+    sheet = book["第一中学"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][0] == "第一中学 2025—2026学年第一学期 校本研修档案检查记录表"
+    head = rows[1]
+    assert head[:4] == ["教师", "用户名", "课后反思（已交/应交）", "最佳教案（已交/应交）"]
+    body = {r[1]: dict(zip(head, r, strict=True)) for r in rows[2:]}
+    assert set(body) == {"t1", "t2"}
+    assert body["t1"]["课后反思（已交/应交）"] == "1/10" and body["t1"]["需改进"] == 1
+    assert body["t1"]["还缺"] == "课后反思 9 篇、最佳教案 1 篇"
+    assert body["t1"]["检查结论"] == "合格" and "=1+1 待补" in body["t1"]["抽查评定与评语"]
+    assert body["t2"]["教师"] == "=HYPERLINK(\"x\")" and body["t2"]["未评定"] == 1
+    for row in sheet.iter_rows(min_row=3):
+        assert all(c.data_type != "f" for c in row)  # text stays text
+    assert [r[1].value for r in book["第二中学"].iter_rows(min_row=3)] == ["t3"]
+    assert_error(world.admin.get(f"{url}/report.pdf"), 422, "school_required")
+    assert_error(world.admin.get(f"{url}/report.pdf?school=第三中学"), 404, "unknown_school")
+    res = world.admin.get(f"{url}/report.pdf?school=第一中学")
+    assert res.status_code == 200 and res.data.startswith(b"%PDF")
+    text = _pdf_text(res.data, tmp_path)
+    assert "第一中学 2025—2026学年第一学期 校本研修档案检查记录表" in text
+    assert "检查人：" in text and "检查人（签字）" in text and "学校负责人（签字）" in text
+    assert "张丽" in text and "材料齐全" in text and "需改进 1" in text and "王芳" not in text
+    # a school's inspector gets the records of their school without naming it
+    inspector = world.user("insp", role="inspector")
+    own = _check(inspector)
+    assert "王芳" not in _pdf_text(inspector.get(f"/api/v1/checks/{own['id']}/report.pdf").data,
+                                  tmp_path)
+    assert_error(a.get(f"/api/v1/checks/{own['id']}/report.xlsx"), 403, "forbidden")

@@ -24,7 +24,8 @@ bp = Blueprint("audit", __name__)
 SELF_AUDITED = {"auth.login", "auth.logout", "api.create_token", "static"}
 EXPORTS = {"admin.register_export_xlsx", "admin.register_export_csv", "admin.collection_pdf",
            "api.get_collection", "api.get_register_xlsx", "api.get_register_csv", "audit.export",
-           "teacher.my_certificate", "admin.teacher_certificate"}
+           "teacher.my_certificate", "admin.teacher_certificate", "api.check_report_xlsx",
+           "api.check_report_pdf", "checks.report_xlsx", "checks.report_pdf"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -17,6 +17,7 @@ from ..services.accounts import school_choices
 from ..services.register import current_year
 from ..vocabulary import ATTENDANCE_NAMES, CHECK_RESULTS, TERM_NAMES, Role
 from .auth import me, roles_required
+from .downloads import pdf_response, xlsx_response
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -67,7 +68,8 @@ def detail(check_id: int) -> Any:
                            attendance_names=ATTENDANCE_NAMES,
                            may_mark=checks.is_checker(me()) and not data["closed"],
                            may_close=checks.is_checker(me()) and not data["closed"],
-                           may_reopen=me().role == Role.ADMIN and data["closed"])
+                           may_reopen=me().role == Role.ADMIN and data["closed"],
+                           may_export=checks.is_checker(me()))
 
 
 def _act(check_id: int, action: Callable[[Session], object], done: str) -> Any:
@@ -110,3 +112,25 @@ def close(check_id: int) -> Any:
 def reopen(check_id: int) -> Any:
     return _act(check_id, lambda s: checks.reopen_check(s, me(), check_id, request.form.get("reason")),
                 "检查已重新开启。")
+
+
+def _records_of(check_id: int) -> dict[str, Any]:
+    check = checks.visible_check(db.session, me(), check_id)
+    checks.require_checker(me())
+    return checks.check_dict(db.session, archive.settings, me(), check)
+
+
+@bp.get("/<int:check_id>/report.xlsx")
+@login_required
+def report_xlsx(check_id: int) -> Any:
+    data = _records_of(check_id)
+    return xlsx_response(checks.check_xlsx(data), f"检查记录_{data['id']}.xlsx")
+
+
+@bp.get("/<int:check_id>/report.pdf")
+@login_required
+def report_pdf(check_id: int) -> Any:
+    data = _records_of(check_id)
+    school = checks.school_for_pdf(data, request.args.get("school", "").strip())
+    return pdf_response(checks.check_pdf(data, school, archive.settings.today()),
+                        f"检查记录表_{school}_{data['id']}.pdf")

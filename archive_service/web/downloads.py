@@ -57,6 +57,15 @@ def pdf_response(body: bytes, filename: str) -> Response:
     return response
 
 
+def xlsx_response(body: bytes, filename: str) -> Response:
+    """A generated workbook as a download."""
+    response = Response(body, mimetype=XLSX)
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def register_response(registers: Registers, fmt: str) -> Response:
     """学时登记表 as XLSX or CSV, named after the (first) year."""
     if fmt not in REGISTER_FORMATS:

@@ -3,14 +3,15 @@
 ``opening`` draws a reproducible, stratified sample of each teacher's live items of the term
 (``sample`` is pure), ``marking`` records the marks, the teachers' results, closing and
 reopening, ``view`` shows the check (a teacher sees only their own line) and ``access`` says who
-may see and run it.
+may see and run it, ``records`` writes the check records (XLSX, PDF).
 """
 
 from .access import is_checker, require_checker, visible_check
 from .marking import close_check, mark_item, reopen_check, set_teacher_result
 from .opening import CheckRequest, open_check
+from .records import check_pdf, check_xlsx, school_for_pdf
 from .view import check_dict, list_checks, summary
 
-__all__ = ["CheckRequest", "check_dict", "close_check", "is_checker", "list_checks", "mark_item",
-           "open_check", "reopen_check", "require_checker", "set_teacher_result", "summary",
-           "visible_check"]
+__all__ = ["CheckRequest", "check_dict", "check_pdf", "check_xlsx", "close_check", "is_checker",
+           "list_checks", "mark_item", "open_check", "reopen_check", "require_checker",
+           "school_for_pdf", "set_teacher_result", "summary", "visible_check"]

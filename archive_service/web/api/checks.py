@@ -10,13 +10,16 @@ from ...db import db
 from ...extensions import archive
 from ...services import checks
 from ...services.scope import require_admin
+from ..downloads import XLSX, pdf_response, xlsx_response
 from .base import actor, bp, token_required, whole_list
 from .contract import (
     CheckCreate,
     CheckMarkBody,
+    CheckReportQuery,
     CheckResultBody,
     ReopenBody,
     parse_body,
+    parse_query,
     school_ref,
 )
 from .shapes import (
@@ -120,3 +123,28 @@ def reopen_check(check_id: int) -> Any:
     with db.transaction() as session:
         checks.reopen_check(session, actor(), check_id, args.reason)
     return jsonify(checks.summary(checks.visible_check(db.session, actor(), check_id)))
+
+
+def _records_of(check_id: int) -> dict[str, Any]:
+    check = checks.visible_check(db.session, actor(), check_id)
+    checks.require_checker(actor())
+    return checks.check_dict(db.session, archive.settings, actor(), check)
+
+
+@bp.get("/checks/<int:check_id>/report.xlsx")
+@operation("检查记录（Excel）：每位教师一行，每所学校一张表", TAG, media=XLSX, errors=(403, 404))
+@token_required
+def check_report_xlsx(check_id: int) -> Any:
+    data = _records_of(check_id)
+    return xlsx_response(checks.check_xlsx(data), f"检查记录_{data['id']}.xlsx")
+
+
+@bp.get("/checks/<int:check_id>/report.pdf")
+@operation("检查记录表（PDF，一所学校）", TAG, query=CheckReportQuery, media="application/pdf",
+           errors=(403, 404, 422, 503))
+@token_required
+def check_report_pdf(check_id: int) -> Any:
+    data = _records_of(check_id)
+    school = checks.school_for_pdf(data, parse_query(CheckReportQuery).school or "")
+    body = checks.check_pdf(data, school, archive.settings.today())
+    return pdf_response(body, f"检查记录表_{school}_{data['id']}.pdf")

@@ -264,6 +264,11 @@ class CheckResultBody(Body):
     comment: text(2000) = ""  # type: ignore[valid-type]
 
 
+class CheckReportQuery(Query):
+    school: text(200, 1) | None = Field(  # type: ignore[valid-type]
+        default=None, description="学校名称（检查包含多所学校时必填）")
+
+
 class ReopenBody(Body):
     reason: text(1000, 1)  # type: ignore[valid-type]
 
