@@ -81,8 +81,8 @@ def test_replace_attachment_and_recognition_forms_are_declared(world: World) -> 
                            title="论文").get_json()
     base = f"/api/v1/items/{paper['id']}"
     _invalid(_form(teacher, f"{base}/file", {"file": "text"}, "put"), "file", "文件")
-    _invalid(_form(teacher, f"{base}/file", {"file": _file(), "comment": "x"}, "put"),
-             "comment", "comment")
+    _invalid(_form(teacher, f"{base}/file", {"file": _file(), "remark": "x"}, "put"),
+             "remark", "remark")
     message = _invalid(_form(teacher, f"{base}/attachments", {"file": _file(SCAN),
                                                              "purpose": "bribe"}),
                        "purpose", "材料用途")

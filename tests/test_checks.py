@@ -298,3 +298,47 @@ def test_records_xlsx_and_pdf_are_real(world: World, tmp_path: Path) -> None:
     assert "王芳" not in _pdf_text(inspector.get(f"/api/v1/checks/{own['id']}/report.pdf").data,
                                   tmp_path)
     assert_error(a.get(f"/api/v1/checks/{own['id']}/report.xlsx"), 403, "forbidden")
+
+
+# --------------------------------------------------------------------------- the teacher's bag
+
+def test_home_page_shows_the_terms_checklist_from_the_rules(tmp_path: Path, s3_server: object,
+                                                             world: World) -> None:
+    teacher = world.user("t1")
+    today = world.app.extensions["archive"].settings.today()
+    teacher.upload(corpus(DOCS[0]), title="本学期反思", completion_date=today.isoformat())
+    teacher.upload(corpus(DOCS[1]), kind="lesson_design", title="教案",
+                   completion_date=today.isoformat())
+    page = page_login(world.app, "t1").get("/my/items").get_data(as_text=True)
+    first = "第一学期" if today.month >= 9 or today.month < 2 else "第二学期"
+    due = "1 月 20 日" if first == "第一学期" else "7 月 10 日"
+    assert f"{first}档案袋 {due}截止，还缺：课后反思 9 篇</strong>" in page
+    assert "最佳教案：已交 1 / 应交 1" in page
+    # a school changes a count, switches a line off, moves the hand-in day
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[quotas]\nfirst_term_hand_in_month = 1\nfirst_term_hand_in_day = 15\n"
+                     "second_term_hand_in_month = 7\nsecond_term_hand_in_day = 1\n"
+                     "[quotas.lesson_reflection]\ncount = 1\n[quotas.best_lesson_design]\n"
+                     "enabled = false\n", encoding="utf-8")
+    app: Flask = make_app(tmp_path / "app", s3_server, RULES_FILE=str(rules))  # type: ignore[arg-type]
+    other = World(app)
+    other.user("t1").upload(corpus(DOCS[0]), title="反思", completion_date=today.isoformat())
+    page = page_login(app, "t1").get("/my/items").get_data(as_text=True)
+    due = "1 月 15 日" if first == "第一学期" else "7 月 1 日"
+    assert f"{first}档案袋 {due}截止，已齐全" in page and "最佳教案" not in page
+
+
+def test_quota_lines_are_validated(tmp_path: Path) -> None:
+    from archive_service.rules import RulesError
+
+    for text, problem in (("[quotas.x]\nname = \"听课\"\nkind = \"lesson_observation\"\ncount = 20\n"
+                           "enabled = true\n", "应为成果类型之一"),
+                          ("[quotas.x]\nkind = \"paper\"\n", "缺少设置项"),
+                          ("[quotas]\ncount = 3\n", "是未知的设置项"),
+                          ("[quotas]\nfirst_term_hand_in_day = 32\n", "1 到 31"),
+                          ("[checks]\ndefault_sample_per_teacher = 50\n", "不能大于")):
+        rules = tmp_path / "rules.toml"
+        rules.write_text(text, encoding="utf-8")
+        with pytest.raises(RulesError) as bad:
+            load_rules(rules)
+        assert problem in str(bad.value), (text, str(bad.value))

@@ -194,6 +194,7 @@ class CheckRules:
     quotas: tuple[QuotaLine, ...]  # in file order, switched-off lines included
     default_sample: int
     max_sample: int
+    hand_in: tuple[tuple[int, int], tuple[int, int]] = ((1, 20), (7, 10))  # (month, day) per term
 
     @property
     def checklist(self) -> tuple[QuotaLine, ...]:
@@ -669,16 +670,34 @@ def _quota(r: _Reader, key: str) -> QuotaLine:
                      enabled=r.boolean(base + ("enabled",)))
 
 
+HAND_IN_KEYS = ("first_term_hand_in_month", "first_term_hand_in_day",
+                "second_term_hand_in_month", "second_term_hand_in_day")
+
+
+def _hand_in(r: _Reader, term: str) -> tuple[int, int]:
+    month = r.integer(("quotas", f"{term}_term_hand_in_month"), 1, 12)
+    day = r.integer(("quotas", f"{term}_term_hand_in_day"), 1, 31)
+    try:
+        date(2001, month, day)
+    except ValueError:
+        r.fail(("quotas", f"{term}_term_hand_in_day"), f"不是 {month} 月的有效日期：{day}")
+    return month, day
+
+
 def _checks(r: _Reader) -> CheckRules:
     table = r.table(("quotas",))
-    lines = tuple(_quota(r, key) for key in table if key != "rule")
+    for key, value in table.items():
+        if not isinstance(value, dict) and key not in ("rule", *HAND_IN_KEYS):
+            r.fail(("quotas", key), "是未知的设置项（拼写错误？）；清单的一行应写成表 [quotas.<名称>]")
+    lines = tuple(_quota(r, key) for key, value in table.items() if isinstance(value, dict))
     most = r.integer(("checks", "max_sample_per_teacher"), 1, 200)
     default = r.integer(("checks", "default_sample_per_teacher"), 1, 200)
     if default > most:
         r.fail(("checks", "default_sample_per_teacher"),
                f"不能大于 max_sample_per_teacher（{most}）")
     return CheckRules(quota_rule=r.text(("quotas", "rule")), quotas=lines,
-                      default_sample=default, max_sample=most)
+                      default_sample=default, max_sample=most,
+                      hand_in=(_hand_in(r, "first"), _hand_in(r, "second")))
 
 
 def _build(r: _Reader, sources: tuple[str, ...]) -> Rules:

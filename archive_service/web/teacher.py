@@ -12,6 +12,7 @@ from ..errors import AppError
 from ..extensions import archive
 from ..services import items as item_service
 from ..services.certificate import certificate_for
+from ..services.checks import term_bag
 from ..services.item_dicts import items_dicts
 from ..services.item_lists import item_years, own_items
 from ..services.register import current_year
@@ -30,7 +31,8 @@ bp = Blueprint("teacher", __name__, url_prefix="/my")
 def my_items() -> Any:
     rows = own_items(db.session, me())
     return render_template("teacher/items.html",
-                           items=items_dicts(db.session, archive.settings, rows))
+                           items=items_dicts(db.session, archive.settings, rows),
+                           bag=term_bag(db.session, archive.settings, me()))
 
 
 def form_metadata(kind: str) -> dict[str, Any]:

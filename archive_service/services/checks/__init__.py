@@ -7,6 +7,7 @@ may see and run it, ``records`` writes the check records (XLSX, PDF).
 """
 
 from .access import is_checker, require_checker, visible_check
+from .bag import term_bag
 from .marking import close_check, mark_item, reopen_check, set_teacher_result
 from .opening import CheckRequest, open_check
 from .records import check_pdf, check_xlsx, school_for_pdf
@@ -14,4 +15,4 @@ from .view import check_dict, list_checks, summary
 
 __all__ = ["CheckRequest", "check_dict", "check_pdf", "check_xlsx", "close_check", "is_checker",
            "list_checks", "mark_item", "open_check", "reopen_check", "require_checker",
-           "school_for_pdf", "set_teacher_result", "summary", "visible_check"]
+           "school_for_pdf", "set_teacher_result", "summary", "term_bag", "visible_check"]
