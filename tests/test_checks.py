@@ -269,7 +269,10 @@ def test_records_xlsx_and_pdf_are_real(world: World, tmp_path: Path) -> None:
     res = world.admin.get(f"{url}/report.xlsx")
     assert res.status_code == 200 and res.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(res.data))
-    assert book.sheetnames == ["第一中学", "第二中学"]
+    assert book.sheetnames == ["汇总", "第一中学", "第二中学"]
+    summary = [[c.value for c in row] for row in book["汇总"].iter_rows(min_row=3)]
+    assert summary[0][:3] == ["第一中学", 2, 1] and summary[0][-1].startswith("张丽（课后反思 9 篇")
+    assert summary[1][:2] == ["第二中学", 1]
     sheet = book["第一中学"]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][0] == "第一中学 2025—2026学年第一学期 校本研修档案检查记录表"

@@ -56,13 +56,34 @@ def _row(teacher: dict[str, Any]) -> list[Any]:
             teacher["result"] or "未给出", teacher["comment"]]
 
 
+SUMMARY: list[Column] = [("学校", 18, None), ("教师数", 8, None),
+                         *[(f"结论{r}", 9, None) for r in CHECK_RESULTS], ("未给出结论", 10, None),
+                         *[(f"抽查{r}（篇）", 11, None) for r in CHECK_RESULTS],
+                         ("档案袋有缺项的教师", 50, None)]
+
+
+def _summary_row(school: str, teachers: list[dict[str, Any]]) -> list[Any]:
+    results = Counter(t["result"] or "" for t in teachers)
+    marks: Counter[str] = Counter()
+    for t in teachers:
+        marks.update(_counts(t))
+    missing = "、".join(f"{t['name']}（{_missing_text(t)}）" for t in teachers if _missing_text(t))
+    return [school, len(teachers), *[results[r] for r in CHECK_RESULTS], results[""],
+            *[marks[r] for r in CHECK_RESULTS], missing or "无"]
+
+
 def check_xlsx(check: dict[str, Any]) -> bytes:
     """One row per teacher: the checklist against the quota, the sample's marks, the result;
-    one sheet per school.  Text cells are text, never formulas."""
+    one sheet per school, and a summary sheet first when there are several schools (results
+    per school and the teachers with missing items).  Text cells are text, never formulas."""
     wb = Workbook()
     schools = check["schools"] or [check["school"] or "检查记录"]
+    if len(schools) > 1:
+        rows = (_summary_row(s, [t for t in check["teachers"] if t["school"] == s]) for s in schools)
+        write_sheet(wb.active, "汇总", SUMMARY, rows,
+                    title=f"{check['term_name']} 校本研修档案检查汇总")
     for n, school in enumerate(schools):
-        ws = wb.active if n == 0 else wb.create_sheet()
+        ws = wb.active if n == 0 and len(schools) == 1 else wb.create_sheet()
         rows = (_row(t) for t in check["teachers"] if t["school"] == school)
         write_sheet(ws, school, _columns(check), rows, title=title_of(check, school))
     out = io.BytesIO()
