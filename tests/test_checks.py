@@ -345,3 +345,36 @@ def test_quota_lines_are_validated(tmp_path: Path) -> None:
         with pytest.raises(RulesError) as bad:
             load_rules(rules)
         assert problem in str(bad.value), (text, str(bad.value))
+
+
+# --------------------------------------------------------------------------- search
+
+def test_search_filters_term_subtype_and_check(world: World) -> None:
+    teacher = world.user("t1")
+    other = world.user("t2")
+    inspector = world.user("insp", role="inspector")
+    first = teacher.upload(corpus(DOCS[0]), title="第一学期反思", subtype="教学反思").get_json()["id"]
+    narrative = teacher.upload(corpus(DOCS[2]), title="第一学期叙事", subtype="教育叙事").get_json()["id"]
+    spring = teacher.upload(corpus(DOCS[3]), kind="lesson_design", title="第二学期教案",
+                            completion_date=TERM2).get_json()["id"]
+    theirs = other.upload(corpus(DOCS[4]), title="同事的反思", subtype="教学反思").get_json()["id"]
+
+    def ids(client: Api, query: str) -> set[int]:
+        res = client.get(f"/api/v1/search?{query}")
+        assert res.status_code == 200, res.get_json()
+        return {h["id"] for h in res.get_json()["items"]}
+
+    assert ids(inspector, "term=2025-2026-1") == {first, narrative, theirs}
+    assert ids(inspector, "term=2025-2026-2") == {spring}
+    assert ids(inspector, "subtype=教学反思") == {first, theirs}
+    assert ids(teacher, "subtype=教学反思") == {first}  # scope still applies
+    assert ids(inspector, "term=2025-2026-2&subtype=教学反思") == set()
+    check = _check(inspector, sample_per_teacher=1)
+    sampled = {i for t in check["teachers"] for i in t["sample"]}
+    assert ids(inspector, f"check={check['id']}") == sampled and len(sampled) == 2
+    own = next(t["sample"] for t in check["teachers"] if t["username"] == "t1")
+    assert ids(teacher, f"check={check['id']}") == set(own)  # a teacher: their own sample
+    assert_error(world.user("t9", school="第二中学").get(f"/api/v1/search?check={check['id']}"),
+                 404, "not_found")
+    message = assert_error(inspector.get("/api/v1/search?term=2025-2026-3"), 422, "invalid_input")
+    assert "学期" in message

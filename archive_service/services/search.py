@@ -13,6 +13,7 @@ from indexing import QueryError, SearchFilters, SearchIndex
 from ..errors import AppError
 from ..models import Item, User
 from ..vocabulary import Role
+from . import checks
 from .accounts import find_school, user_match
 from .register import decide, item_decision
 from .scope import all_schools, item_filter
@@ -29,6 +30,25 @@ class SearchRequest:
     teacher: str | int = ""  # a username, or an id (int)
     decision: str = ""
     page: int = 1
+    term: str = ""  # 学期, e.g. "2025-2026-1"
+    subtype: str = ""  # 细类, e.g. "教学反思"
+    check: int | None = None  # only the sample of this term check
+
+
+def _restricted_ids(session: Session, actor: User, req: SearchRequest) -> tuple[int, ...] | None:
+    """The item ids the term, subtype and check filters allow (None: those filters are unset).
+    They are answered by the database, so the index needs no field for them."""
+    if not (req.term or req.subtype or req.check):
+        return None
+    query = select(Item.id).where(Item.deleted_at.is_(None), item_filter(actor))
+    if req.term:
+        query = query.where(Item.term == req.term)
+    if req.subtype:
+        query = query.where(Item.subtype == req.subtype)
+    if req.check:
+        check = checks.visible_check(session, actor, req.check)
+        query = query.where(Item.id.in_(checks.sample_ids(session, actor, check)))
+    return tuple(session.scalars(query.order_by(Item.id)))
 
 
 def _scope_filters(session: Session, actor: User, req: SearchRequest) -> SearchFilters | None:
@@ -51,7 +71,10 @@ def _scope_filters(session: Session, actor: User, req: SearchRequest) -> SearchF
         owner_ids = tuple(set(teacher_ids) & set(owner_ids)) if owner_ids else teacher_ids
         if not owner_ids:
             return None
-    return SearchFilters(kinds=(req.kind,) if req.kind else (),
+    item_ids = _restricted_ids(session, actor, req)
+    if item_ids is not None and not item_ids:
+        return None
+    return SearchFilters(item_ids=item_ids or (), kinds=(req.kind,) if req.kind else (),
                          years=(req.year,) if req.year else (),
                          decisions=(req.decision,) if req.decision else (),
                          school_ids=school_ids, owner_ids=owner_ids)

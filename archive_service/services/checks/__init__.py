@@ -11,8 +11,8 @@ from .bag import term_bag
 from .marking import close_check, mark_item, reopen_check, set_teacher_result
 from .opening import CheckRequest, open_check
 from .records import check_pdf, check_xlsx, school_for_pdf
-from .view import check_dict, list_checks, summary
+from .view import check_dict, list_checks, sample_ids, summary
 
 __all__ = ["CheckRequest", "check_dict", "check_pdf", "check_xlsx", "close_check", "is_checker",
            "list_checks", "mark_item", "open_check", "reopen_check", "require_checker",
-           "school_for_pdf", "set_teacher_result", "summary", "term_bag", "visible_check"]
+           "sample_ids", "school_for_pdf", "set_teacher_result", "summary", "term_bag", "visible_check"]

@@ -108,3 +108,11 @@ def check_dict(session: Session, settings: Settings, actor: User,
             "result": row.result or None, "comment": row.comment})
     return {**summary(check), "quota_rule": settings.rules.checks.quota_rule,
             "teachers": teachers, "schools": sorted(by_school)}
+
+
+def sample_ids(session: Session, actor: User, check: TermCheck) -> list[int]:
+    """The sampled item ids of the check the actor may see (a teacher: their own)."""
+    query = select(CheckTeacher.sample).where(CheckTeacher.check_id == check.id)
+    if actor.role == Role.TEACHER:
+        query = query.where(CheckTeacher.teacher_id == actor.id)
+    return sorted({i for sample in session.scalars(query) for i in sample})

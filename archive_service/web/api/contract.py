@@ -57,7 +57,7 @@ FIELD_NAMES = {
 
 
     "term": "学期", "sample_per_teacher": "每位教师抽查篇数", "seed": "随机种子",
-    "item_id": "成果编号", "result": "评定结果", "comment": "评语",
+    "item_id": "成果编号", "result": "评定结果", "comment": "评语", "check": "学期检查编号",
 }
 
 
@@ -211,6 +211,11 @@ class SearchQuery(Query):
     teacher_id: Id | None = None
     decision: Decision | None = None
     page: Page = 1
+    term: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{4}-[12]$")] | None = Field(
+        default=None, description="学期，如 2025-2026-1（第一学期）")
+    subtype: text(40, 1) | None = Field(  # type: ignore[valid-type]
+        default=None, description="细类，如 教学反思")
+    check: Id | None = Field(default=None, description="只在该次学期检查的抽查样本中检索")
 
 
 class RegisterQuery(Query):
@@ -318,7 +323,7 @@ def _problem(error: Any) -> str:
         "string_too_short": "不能为空" if ctx.get("min_length") == 1
         else f"至少需要 {ctx.get('min_length')} 个字符",
         "string_too_long": f"最多 {ctx.get('max_length')} 个字符",
-        "string_pattern_mismatch": "格式不正确（学年应写作 2025-2026）",
+        "string_pattern_mismatch": "格式不正确（学年应写作 2025-2026，学期写作 2025-2026-1）",
         "literal_error": f"取值无效，可选：{_choices(ctx.get('expected', ''))}",
         "value_error": str(error.get("msg", "")).removeprefix("Value error, ") or "取值无效",
     }.get(kind, "取值无效")

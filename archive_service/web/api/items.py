@@ -315,7 +315,8 @@ def search_items() -> Any:
     req = SearchRequest(q=args.q, kind=args.kind or "", year=args.year or "",
                         school=school_ref(args.school, args.school_id),
                         teacher=teacher_ref(args.teacher, args.teacher_id),
-                        decision=args.decision or "", page=args.page)
+                        decision=args.decision or "", page=args.page, term=args.term or "",
+                        subtype=args.subtype or "", check=args.check)
     result = search(db.session, archive.index, archive.settings, actor(), req)
     return jsonify({"items": result["hits"], "total": result["total"], "page": result["page"],
                     "per_page": result["per_page"]})
