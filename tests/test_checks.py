@@ -135,10 +135,10 @@ def test_api_check_marks_results_scope_and_close(world: World) -> None:
     check = _check(inspector)
     line = next(t for t in check["teachers"] if t["username"] == "t1")
     assert check["seed"] == "s" and len(line["sample"]) == 2 and set(line["sample"]) <= set(ids)
-    assert {c["kind"]: c["required"] for c in line["checklist"]} == {"reflection": 10,
-                                                                    "lesson_design": 1}
-    assert {c["kind"]: c["found"] for c in line["checklist"]} == {"reflection": 2,
-                                                                 "lesson_design": 1}
+    assert {c["kind"]: c["required"] for c in line["checklist"]} == {
+        "public_lesson": 1, "reflection": 10, "lesson_design": 1}  # 000 第2篇
+    assert {c["kind"]: c["found"] for c in line["checklist"]} == {
+        "public_lesson": 0, "reflection": 2, "lesson_design": 1}
     assert set(line["attendance"]) >= {"present", "absent"}
     assert _check(inspector)["teachers"] == check["teachers"]  # reproducible over HTTP too
     url = f"/api/v1/checks/{check['id']}"
@@ -195,10 +195,10 @@ def test_quotas_follow_the_rules_file(tmp_path: Path, s3_server: object) -> None
                      "enabled = false\n[quotas.papers]\nname = \"论文\"\nkind = \"paper\"\n"
                      "count = 1\nenabled = true\n", encoding="utf-8")
     assert [(q.kind, q.count) for q in load_rules(rules).checks.checklist] == [
-        ("reflection", 4), ("paper", 1)]
+        ("public_lesson", 1), ("reflection", 4), ("paper", 1)]
     defaults = load_rules().checks
-    assert [(q.kind, q.count) for q in defaults.checklist] == [("reflection", 10),
-                                                               ("lesson_design", 1)]
+    assert [(q.kind, q.count, q.unit) for q in defaults.checklist] == [
+        ("public_lesson", 1, "节"), ("reflection", 10, "篇"), ("lesson_design", 1, "篇")]
     app: Flask = make_app(tmp_path / "app", s3_server, RULES_FILE=str(rules))  # type: ignore[arg-type]
     world = World(app)
     teacher = world.user("t1")
@@ -206,7 +206,7 @@ def test_quotas_follow_the_rules_file(tmp_path: Path, s3_server: object) -> None
     check = _check(world.user("insp", role="inspector"))
     lines = check["teachers"][0]["checklist"]
     assert [(c["name"], c["required"], c["found"], c["missing"]) for c in lines] == [
-        ("课后反思", 4, 0, 4), ("论文", 1, 1, 0)]
+        ("公开课", 1, 0, 1), ("课后反思", 4, 0, 4), ("论文", 1, 1, 0)]
 
 
 # --------------------------------------------------------------------------- the pages
@@ -271,17 +271,18 @@ def test_records_xlsx_and_pdf_are_real(world: World, tmp_path: Path) -> None:
     book = load_workbook(io.BytesIO(res.data))
     assert book.sheetnames == ["汇总", "第一中学", "第二中学"]
     summary = [[c.value for c in row] for row in book["汇总"].iter_rows(min_row=3)]
-    assert summary[0][:3] == ["第一中学", 2, 1] and summary[0][-1].startswith("张丽（课后反思 9 篇")
+    assert summary[0][:3] == ["第一中学", 2, 1] and summary[0][-1].startswith("张丽（公开课 1 节、课后反思 9 篇")
     assert summary[1][:2] == ["第二中学", 1]
     sheet = book["第一中学"]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][0] == "第一中学 2025—2026学年第一学期 校本研修档案检查记录表"
     head = rows[1]
-    assert head[:4] == ["教师", "用户名", "课后反思（已交/应交）", "最佳教案（已交/应交）"]
+    assert head[:5] == ["教师", "用户名", "公开课（已交/应交）", "课后反思（已交/应交）",
+                        "最佳教案（已交/应交）"]
     body = {r[1]: dict(zip(head, r, strict=True)) for r in rows[2:]}
     assert set(body) == {"t1", "t2"}
     assert body["t1"]["课后反思（已交/应交）"] == "1/10" and body["t1"]["需改进"] == 1
-    assert body["t1"]["还缺"] == "课后反思 9 篇、最佳教案 1 篇"
+    assert body["t1"]["还缺"] == "公开课 1 节、课后反思 9 篇、最佳教案 1 篇"
     assert body["t1"]["检查结论"] == "合格" and "=1+1 待补" in body["t1"]["抽查评定与评语"]
     assert body["t2"]["教师"] == "=HYPERLINK(\"x\")" and body["t2"]["未评定"] == 1
     for row in sheet.iter_rows(min_row=3):
@@ -315,14 +316,15 @@ def test_home_page_shows_the_terms_checklist_from_the_rules(tmp_path: Path, s3_s
     page = page_login(world.app, "t1").get("/my/items").get_data(as_text=True)
     first = "第一学期" if today.month >= 9 or today.month < 2 else "第二学期"
     due = "1 月 20 日" if first == "第一学期" else "7 月 10 日"
-    assert f"{first}档案袋 {due}截止，还缺：课后反思 9 篇</strong>" in page
+    assert f"{first}档案袋 {due}截止，还缺：公开课 1 节、课后反思 9 篇</strong>" in page
     assert "最佳教案：已交 1 / 应交 1" in page
     # a school changes a count, switches a line off, moves the hand-in day
     rules = tmp_path / "rules.toml"
     rules.write_text("[quotas]\nfirst_term_hand_in_month = 1\nfirst_term_hand_in_day = 15\n"
                      "second_term_hand_in_month = 7\nsecond_term_hand_in_day = 1\n"
                      "[quotas.lesson_reflection]\ncount = 1\n[quotas.best_lesson_design]\n"
-                     "enabled = false\n", encoding="utf-8")
+                     "enabled = false\n[quotas.public_lesson]\nenabled = false\n",
+                     encoding="utf-8")
     app: Flask = make_app(tmp_path / "app", s3_server, RULES_FILE=str(rules))  # type: ignore[arg-type]
     other = World(app)
     other.user("t1").upload(corpus(DOCS[0]), title="反思", completion_date=today.isoformat())

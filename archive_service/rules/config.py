@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from ..vocabulary import (
     ATTENDANCE,
+    KINDS,
     LEVELS,
     PORTFOLIO_KINDS,
     PROJECT_LEVELS,
@@ -184,6 +185,7 @@ class QuotaLine:
     kind: str
     count: int
     enabled: bool
+    unit: str = "篇"  # 量词 in what the pages say: 课后反思 3 篇, 公开课 1 节
 
 
 @dataclass(frozen=True)
@@ -358,7 +360,7 @@ def _allowed_keys(path: Path_, default: dict[str, Any]) -> tuple[str, ...] | Non
     if path == ("quotas",):
         return tuple(sorted(set(default) | {"*"}))
     if len(path) == 2 and path[0] == "quotas":
-        return QUOTA_KEYS
+        return (*QUOTA_KEYS, "unit")
     if path == ("attendance", "hours_share"):
         return ATTENDANCE
     if path == ("kinds", "paper", "publication_hours"):
@@ -667,7 +669,8 @@ def _quota(r: _Reader, key: str) -> QuotaLine:
         r.fail(base + ("kind",), f"应为成果类型之一（{', '.join(KINDS)}），实际为 {kind!r}")
     return QuotaLine(key=key, name=r.text(base + ("name",)), kind=kind,
                      count=r.integer(base + ("count",), 1, 1000),
-                     enabled=r.boolean(base + ("enabled",)))
+                     enabled=r.boolean(base + ("enabled",)),
+                     unit=r.text(base + ("unit",)) if "unit" in table else "篇")
 
 
 HAND_IN_KEYS = ("first_term_hand_in_month", "first_term_hand_in_day",

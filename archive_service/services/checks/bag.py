@@ -33,9 +33,9 @@ def term_bag(session: Session, settings: Settings, teacher: User,
     counts = dict(session.execute(
         select(Item.kind, func.count()).where(Item.owner_id == teacher.id, Item.term == term,
                                               Item.deleted_at.is_(None)).group_by(Item.kind)).all())
-    lines = [{"name": q.name, "kind": q.kind, "required": q.count, "found": counts.get(q.kind, 0),
+    lines = [{"name": q.name, "kind": q.kind, "unit": q.unit, "required": q.count, "found": counts.get(q.kind, 0),
               "missing": max(0, q.count - counts.get(q.kind, 0))}
              for q in settings.rules.checks.checklist]
     return {"term": term, "term_name": TERM_NAMES[int(term[-1])], "hand_in": hand_in_day(settings, term),
-            "lines": lines, "missing": "、".join(f"{x['name']} {x['missing']} 篇" for x in lines
+            "lines": lines, "missing": "、".join(f"{x['name']} {x['missing']} {x['unit']}" for x in lines
                                                 if x["missing"])}

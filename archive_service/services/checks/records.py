@@ -30,7 +30,8 @@ def _quota_text(teacher: dict[str, Any]) -> str:
 
 
 def _missing_text(teacher: dict[str, Any]) -> str:
-    return "、".join(f"{c['name']} {c['missing']} 篇" for c in teacher["checklist"] if c["missing"])
+    return "、".join(f"{c['name']} {c['missing']} {c['unit']}" for c in teacher["checklist"]
+                    if c["missing"])
 
 
 def _sample_text(teacher: dict[str, Any]) -> str:

@@ -45,7 +45,7 @@ def _checklist(session: Session, settings: Settings, teacher_ids: list[int],
             .group_by(Item.owner_id, Item.kind))
         counts.update({(owner, kind): n for owner, kind, n in rows})
     lines = settings.rules.checks.checklist
-    return {t: [{"key": q.key, "name": q.name, "kind": q.kind, "required": q.count,
+    return {t: [{"key": q.key, "name": q.name, "kind": q.kind, "unit": q.unit, "required": q.count,
                  "found": counts[(t, q.kind)], "missing": max(0, q.count - counts[(t, q.kind)])}
                 for q in lines] for t in teacher_ids}
 

@@ -505,6 +505,7 @@ class ChecklistLineOut(BaseModel):
     key: str
     name: str
     kind: Kind
+    unit: str = Field(description="量词：篇、节")
     required: int
     found: int
     missing: int
