@@ -55,6 +55,8 @@ def set_teacher_result(session: Session, actor: User, check_id: int, username: s
     """The teacher's overall result of the check, with a comment."""
     check = writable_check(session, actor, check_id)
     result, text = _result(result), _comment(comment)
+    if len(username) > 80 or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in username):
+        raise NotFound(f"本次检查中没有教师「{username[:80]!r}」。")
     row = session.scalar(select(CheckTeacher).join(User, User.id == CheckTeacher.teacher_id)
                          .where(CheckTeacher.check_id == check.id, User.username == username))
     if row is None:
