@@ -471,3 +471,18 @@ class CheckMark(Base):
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     marked_by: Mapped[User] = relationship(lazy="joined")
+
+
+class BagHandIn(Base):
+    """A teacher's 档案袋 of one term handed in (每学期期末上交): its items are locked until an
+    admin unlocks it with a reason."""
+
+    __tablename__ = "bag_hand_ins"
+    __table_args__ = (UniqueConstraint("teacher_id", "term"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    term: Mapped[str] = mapped_column(String(11))
+    handed_in_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unlocked_at: Mapped[datetime | None]
+    unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    unlock_reason: Mapped[str] = mapped_column(Text, default="")

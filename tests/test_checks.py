@@ -380,3 +380,34 @@ def test_search_filters_term_subtype_and_check(world: World) -> None:
                  404, "not_found")
     message = assert_error(inspector.get("/api/v1/search?term=2025-2026-3"), 422, "invalid_input")
     assert "学期" in message
+
+
+def test_handing_in_locks_the_terms_items_until_an_admin_unlocks(world: World) -> None:
+    teacher = world.user("t1", name="张丽")
+    world.user("adm2", role="admin", school="第二中学")
+    other_admin = world.login("adm2", "secret-pass-1")
+    autumn = teacher.upload(corpus(DOCS[0]), title="秋季反思").get_json()["id"]
+    spring = teacher.upload(corpus(DOCS[1]), title="春季反思", completion_date=TERM2).get_json()["id"]
+    res = teacher.post("/api/v1/bag/hand-in", {"term": "2025-2026-1"})
+    assert res.status_code == 200 and res.get_json()["locked"] is True
+    assert_error(teacher.post("/api/v1/bag/hand-in", {"term": "2025-2026-1"}), 409, "bag_locked")
+    message = assert_error(teacher.upload(corpus(DOCS[2]), title="补交"), 409, "bag_locked")
+    assert "2025—2026学年第一学期的档案袋已上交" in message
+    assert_error(teacher.delete(f"/api/v1/items/{autumn}"), 409, "bag_locked")
+    assert_error(teacher.put(f"/api/v1/items/{autumn}/file", data={
+        "file": (io.BytesIO(corpus(DOCS[2]).read_bytes()), "新版.docx")},
+        content_type="multipart/form-data"), 409, "bag_locked")
+    assert teacher.delete(f"/api/v1/items/{spring}").status_code == 200  # another term: open
+    unlock = {"teacher": "t1", "term": "2025-2026-1", "reason": "补交一篇反思"}
+    assert_error(teacher.post("/api/v1/bag/unlock", unlock), 403, "forbidden")
+    assert_error(other_admin.post("/api/v1/bag/unlock", unlock), 404, "not_found")
+    assert_error(world.admin.post("/api/v1/bag/unlock", {**unlock, "reason": ""}), 422,
+                 "invalid_input")
+    res = world.admin.post("/api/v1/bag/unlock", unlock)
+    assert res.status_code == 200 and res.get_json()["locked"] is False
+    assert res.get_json()["unlock_reason"] == "补交一篇反思"
+    assert teacher.upload(corpus(DOCS[2]), title="补交").status_code == 201
+    # the home page offers the current term's hand-in and then says it is locked
+    page = page_login(world.app, "t1")
+    assert "档案袋已上交" in _form(page, "/my/bag/hand-in", {}, csrf_from="/my/items")
+    assert "该学期的成果已锁定" in page.get("/my/items").get_data(as_text=True)

@@ -130,6 +130,10 @@ API_CASES: dict[str, Case] = {
         json={"records": [{"teacher": "t1", "status": "present"}]}), 200),
     "api.put_exam": lambda s: _status(s.world.admin.put("/api/v1/exams/2025-2026", json={
         "school": "第一中学", "scores": [{"teacher": "t1", "score": 90}]}), 200),
+    "api.hand_in_bag": lambda s: _status(s.teacher.post("/api/v1/bag/hand-in", {}), 200),
+    "api.unlock_bag": lambda s: _status(s.world.admin.post("/api/v1/bag/unlock", {
+        "teacher": "t1", "term": s.teacher.post("/api/v1/bag/hand-in", {}).get_json()["term"],
+        "reason": "补交一篇"}), 200),
     "api.create_check": lambda s: _status(s.world.admin.post("/api/v1/checks", {
         "school": "第一中学", "year": "2025-2026", "term": 1}), 201),
     "api.mark_check_item": lambda s: _status(s.world.admin.post(
@@ -195,6 +199,8 @@ PAGE_CASES: dict[str, Case] = {
     "ledger.exam_import": lambda s: s.form(s.admin_page, "/admin/exams/import", {
         "year": "2025-2026", "school": "第一中学", "file": (io.BytesIO(
             "账号,成绩\nt1,80\n".encode()), "成绩.csv")}, csrf_from="/admin/exams"),
+    "teacher.hand_in_bag": lambda s: s.form(s.teacher_page, "/my/bag/hand-in", {},
+                                            csrf_from="/my/items"),
     "checks.open_check": lambda s: s.form(s.admin_page, "/checks", {
         "school": str(s.world.schools["第一中学"]), "year": "2025-2026", "term": "1",
         "sample_per_teacher": "1"}, csrf_from="/checks"),
@@ -261,7 +267,7 @@ DONE = {
     "items.preference": "已告知学校", "items.edit": "已保存修改", "account.users": "已添加用户 t2",
     "account.add_school": "已添加学校", "account.settings": "令牌",
     "account.manage": "已完成", "admin.restore_item": "已恢复该成果",
-    "checks.open_check": "检查已开始", "checks.mark": "评定已保存",
+    "teacher.hand_in_bag": "档案袋已上交", "checks.open_check": "检查已开始", "checks.mark": "评定已保存",
     "checks.teacher_result": "教师检查结论已保存", "checks.close": "检查已结束",
     "checks.reopen": "检查已重新开启",
     "jobs.retry": "已重新排队",

@@ -12,7 +12,7 @@ from ..errors import AppError
 from ..extensions import archive
 from ..services import items as item_service
 from ..services.certificate import certificate_for
-from ..services.checks import term_bag
+from ..services.checks import hand_in, term_bag
 from ..services.item_dicts import items_dicts
 from ..services.item_lists import item_years, own_items
 from ..services.register import current_year
@@ -110,3 +110,15 @@ def my_certificate() -> Any:
     """学时证明 of the teacher's own year (one printable page)."""
     year = request.args.get("year") or current_year(archive.settings)
     return pdf_response(*certificate_for(db.session, archive.settings, me(), None, year))
+
+
+@bp.post("/bag/hand-in")
+@roles_required(Role.TEACHER)
+def hand_in_bag() -> Any:
+    try:
+        with db.transaction() as session:
+            hand_in(session, archive.settings, me())
+        flash("本学期档案袋已上交，该学期的成果已锁定；如需修改请学校管理员解锁。", "info")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("teacher.my_items"))

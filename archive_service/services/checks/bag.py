@@ -13,6 +13,7 @@ from ...models import Item, User
 from ...rules.years import year_start
 from ...vocabulary import TERM_NAMES
 from ..settings import Settings
+from .locks import bag_lock
 
 
 def hand_in_day(settings: Settings, term: str) -> date:
@@ -36,6 +37,7 @@ def term_bag(session: Session, settings: Settings, teacher: User,
     lines = [{"name": q.name, "kind": q.kind, "unit": q.unit, "required": q.count, "found": counts.get(q.kind, 0),
               "missing": max(0, q.count - counts.get(q.kind, 0))}
              for q in settings.rules.checks.checklist]
-    return {"term": term, "term_name": TERM_NAMES[int(term[-1])], "hand_in": hand_in_day(settings, term),
+    return {"lock": bag_lock(session, teacher.id, term), "term": term,
+            "term_name": TERM_NAMES[int(term[-1])], "hand_in": hand_in_day(settings, term),
             "lines": lines, "missing": "、".join(f"{x['name']} {x['missing']} {x['unit']}" for x in lines
                                                 if x["missing"])}

@@ -20,6 +20,7 @@ from ...errors import AppError, Forbidden, NotFound
 from ...models import AuditEvent, IndexOutbox, Item, ItemVersion, Recognition, User, utcnow
 from ...vocabulary import Action, FileState, JobKind, Role
 from .. import idempotency, jobs
+from ..checks.locks import require_unlocked
 from ..copies import find_copy
 from ..idempotency import Claim
 from ..metadata import RecognitionInput
@@ -116,6 +117,7 @@ def upload(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor: User,
         require_uploader(actor)
         prepared = prepare(form, staged, settings, defer_slow=True)
         with uow() as session:
+            require_unlocked(session, actor.id, settings.term_of(prepared.completed))
             check_activity_link(session, actor, form.kind, prepared.details)
     except BaseException:
         staged.discard()
@@ -181,6 +183,7 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
             if item is None or item.deleted_at is not None or item.owner_id != actor.id:
                 raise Forbidden("只能替换自己的成果文件。")
             _refuse_same_file(item, staged)
+            require_unlocked(session, item.owner_id, item.term)
             form = ItemForm(kind=item.kind, title=item.title,
                             completion_date=item.completion_date.isoformat(),
                             subtype=item.subtype, metadata=dict(item.details))
@@ -207,6 +210,7 @@ def soft_delete(session: Session, actor: User, item: Item) -> None:
     if actor.role == Role.TEACHER:
         if item.owner_id != actor.id:
             raise Forbidden("只能删除自己的成果。")
+        require_unlocked(session, item.owner_id, item.term)
         if item.selected_version_id is not None:
             raise AppError("item_selected", "该成果已被学校筛选入册，不能删除。如需撤回请联系学校管理员。",
                            409)

@@ -13,6 +13,8 @@ from ...services.scope import require_admin
 from ..downloads import XLSX, pdf_response, xlsx_response
 from .base import actor, bp, token_required, whole_list
 from .contract import (
+    BagHandInBody,
+    BagUnlockBody,
     CheckCreate,
     CheckMarkBody,
     CheckReportQuery,
@@ -23,6 +25,7 @@ from .contract import (
     school_ref,
 )
 from .shapes import (
+    BagLockOut,
     CheckMarkSaved,
     CheckOut,
     CheckSummaryOut,
@@ -148,3 +151,26 @@ def check_report_pdf(check_id: int) -> Any:
     school = checks.school_for_pdf(data, parse_query(CheckReportQuery).school or "")
     body = checks.check_pdf(data, school, archive.settings.today())
     return pdf_response(body, f"检查记录表_{school}_{data['id']}.pdf")
+
+
+@bp.post("/bag/hand-in")
+@operation("上交本学期档案袋（教师；上交后该学期的成果锁定）", TAG, body=BagHandInBody,
+           response=BagLockOut, errors=(403, 409, 422))
+@token_required
+def hand_in_bag() -> Any:
+    args = parse_body(BagHandInBody)
+    with db.transaction() as session:
+        state = checks.hand_in(session, archive.settings, actor(), args.term)
+    return jsonify(state)
+
+
+@bp.post("/bag/unlock")
+@operation("解锁已上交的档案袋（本校管理员，须填理由）", TAG, body=BagUnlockBody, response=BagLockOut,
+           errors=(403, 404, 409, 422))
+@token_required
+def unlock_bag() -> Any:
+    require_admin(actor())
+    args = parse_body(BagUnlockBody)
+    with db.transaction() as session:
+        state = checks.unlock(session, archive.settings, actor(), args.teacher, args.term, args.reason)
+    return jsonify(state)

@@ -274,6 +274,19 @@ class CheckReportQuery(Query):
         default=None, description="学校名称（检查包含多所学校时必填）")
 
 
+TermText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{4}-[12]$")]
+
+
+class BagHandInBody(Body):
+    term: TermText | None = Field(default=None, description="学期，如 2025-2026-1；不填为当前学期")
+
+
+class BagUnlockBody(Body):
+    teacher: text(80, 1)  # type: ignore[valid-type]
+    term: TermText
+    reason: text(1000, 1)  # type: ignore[valid-type]
+
+
 class ReopenBody(Body):
     reason: text(1000, 1)  # type: ignore[valid-type]
 

@@ -559,3 +559,12 @@ class CheckTeacherSaved(BaseModel):
     username: str
     result: CheckResultOut
     comment: str
+
+
+class BagLockOut(BaseModel):
+    """一个学期的档案袋：是否已上交（上交后该学期的成果不能再上传、替换或删除）。"""
+
+    term: str = TERM
+    locked: bool
+    handed_in_at: AwareTime | None = WHEN
+    unlock_reason: str
