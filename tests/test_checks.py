@@ -398,6 +398,10 @@ def test_handing_in_locks_the_terms_items_until_an_admin_unlocks(world: World) -
         "file": (io.BytesIO(corpus(DOCS[2]).read_bytes()), "新版.docx")},
         content_type="multipart/form-data"), 409, "bag_locked")
     assert teacher.delete(f"/api/v1/items/{spring}").status_code == 200  # another term: open
+    editor = page_login(world.app, "t1")
+    page = _form(editor, f"/items/{autumn}/details", {"title": "改个标题", "completion_date": TERM1},
+                 csrf_from=f"/items/{autumn}")
+    assert "的档案袋已上交" in page and "改个标题" not in page  # fields are locked too
     unlock = {"teacher": "t1", "term": "2025-2026-1", "reason": "补交一篇反思"}
     assert_error(teacher.post("/api/v1/bag/unlock", unlock), 403, "forbidden")
     assert_error(other_admin.post("/api/v1/bag/unlock", unlock), 404, "not_found")
