@@ -74,7 +74,10 @@ def test_full_flow_on_postgresql(tmp_path: Path, s3_server: S3Settings,
                            title="论文", metadata={"recognitions": [
                                {"type": "publication", "level": "national",
                                 "date": "2025-12-01"}]})
-    assert paper.get_json()["decision"]["hours"] == 16
+    assert paper.get_json()["decision"]["numbers"]["would_earn"] == 16  # until verified
+    verified = world.admin.post(f"/api/v1/items/{paper.get_json()['id']}/verification",
+                                {"verified": True})
+    assert verified.get_json()["decision"]["hours"] == 16
     sel = world.admin.post(f"/api/v1/items/{item_id}/selection", {"selected": True})
     assert sel.get_json()["decision"]["code"] == "counted"
     reg = teacher.get("/api/v1/register?year=2025-2026").get_json()

@@ -30,6 +30,13 @@ def _select(admin: Api, item_id: int, selected: bool = True, reason: str | None 
     return res.get_json()
 
 
+def _verify(admin: Api, item_id: int) -> dict:
+    """The school verifies the evidence (papers and projects count only then, [verification])."""
+    res = admin.post(f"/api/v1/items/{item_id}/verification", {"verified": True})
+    assert res.status_code == 200, res.get_json()
+    return res.get_json()
+
+
 def _register(api: Api, **query) -> dict:
     res = api.get("/api/v1/register", query_string=query)
     assert res.status_code == 200, res.get_json()
@@ -160,10 +167,14 @@ def test_paper_award_then_publication(world: World) -> None:
                     title="互联网信息伦理问题辨析", completion_date="2024-06-01", metadata={
                         "recognitions": [{"type": "award", "level": "county", "grade": 2,
                                           "date": "2024-12-01"}]})
-    assert (paper["decision"]["code"], paper["decision"]["hours"]) == ("counted", 8)
+    assert (paper["decision"]["code"], paper["decision"]["numbers"]["would_earn"]) == \
+        ("pending_verification", 8)  # the award certificate waits for the school
+    assert (_verify(world.admin, paper["id"])["decision"]["hours"]) == 8
     res = teacher.post(f"/api/v1/items/{paper['id']}/recognitions",
                        {"type": "publication", "level": "provincial", "date": "2025-11-15"})
     assert res.status_code == 201, res.get_json()
+    assert res.get_json()["decision"]["code"] == "pending_verification"  # new evidence: again
+    _verify(world.admin, paper["id"])
     y1 = _decisions(_register(teacher, year="2024-2025")["teachers"][0])
     y2 = _decisions(_register(teacher, year="2025-2026")["teachers"][0])
     assert (y2[paper["id"]]["code"], y2[paper["id"]]["hours"]) == ("counted", 14)
@@ -269,6 +280,10 @@ def test_research_project_counts_once_its_approval_document_is_stored(world: Wor
     assert res.status_code == 201, res.get_json()
     reg = _register(teacher, year="2025-2026")["teachers"][0]
     decision = _decisions(reg)[project["id"]]
+    assert (decision["code"], decision["numbers"]["would_earn"]) == ("pending_verification", 30)
+    _verify(world.admin, project["id"])
+    reg = _register(teacher, year="2025-2026")["teachers"][0]
+    decision = _decisions(reg)[project["id"]]
     assert (decision["code"], decision["hours"]) == ("counted", 30)
     files = teacher.get(f"/api/v1/items/{project['id']}/attachments").get_json()["items"]
     assert [(f["purpose"], f["original_filename"]) for f in files] == [("approval", "立项通知书.pdf")]
@@ -287,7 +302,9 @@ def test_recognition_with_certificate_scan(world: World) -> None:
         content_type="multipart/form-data")
     assert res.status_code == 201, res.get_json()
     body = res.get_json()
-    assert (body["decision"]["code"], body["decision"]["hours"]) == ("counted", 12)
+    assert (body["decision"]["code"], body["decision"]["numbers"]["would_earn"]) == \
+        ("pending_verification", 12)
+    assert _verify(world.admin, paper["id"])["decision"]["hours"] == 12
     assert body["metadata"]["recognitions"][0]["evidence_id"] == body["attachment_id"]
     bad = teacher.post(f"/api/v1/items/{paper['id']}/recognitions", data={
         "type": "award", "level": "city", "grade": "1", "date": "2025-12-20",
@@ -309,6 +326,7 @@ def test_same_paper_uploaded_in_a_later_year_is_already_counted(world: World) ->
                         {"type": "award", "level": "county", "grade": 3, "date": "2025-12-01"}]})
     assert (again["decision"]["code"], again["decision"]["related_item_id"]) == \
         ("already_counted", first["id"])
+    _verify(world.admin, first["id"])
     y1 = _register(teacher, year="2024-2025")["teachers"][0]
     y2 = _register(teacher, year="2025-2026")["teachers"][0]
     assert (y1["total_hours"], y2["total_hours"]) == (12, 0)

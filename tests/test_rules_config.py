@@ -69,7 +69,7 @@ def test_another_school_changes_decisions(tmp_path: Path) -> None:
     assert school.sources[-1] == str(path)
     items = [reflection(1, chars=1200),
              ItemFacts(id=2, kind="research_project", title="课题", char_count=0,
-                       completion_date=date(2025, 10, 1),
+                       completion_date=date(2025, 10, 1), verification="granted",
                        metadata={"level": "county", "role": "host",
                                  "conclusion_date": "2025-12-01", "has_approval_document": True})]
     default_year = decide_teacher(items, load_rules()).years["2025-2026"]
@@ -104,7 +104,7 @@ county = { participant = 10 }
     codes = [d.code for d in decide_teacher(items, r).years["2025-2026"].decisions]
     assert codes == [COUNTED, COUNTED, OVER_ANNUAL_LIMIT]  # no selection needed: ids decide
     paper = ItemFacts(id=9, kind="paper", title="论文", completion_date=date(2025, 10, 1),
-                      char_count=3000, recognitions=(
+                      char_count=3000, verification="granted", recognitions=(
                           Recognition(1, "publication", "county", date(2025, 11, 1)),))
     assert decide_teacher([paper], r).years["2025-2026"].total_hours == 6
 

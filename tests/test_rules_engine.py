@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from archive_service.rules import (
     OVER_ANNUAL_LIMIT,
     RETURNED,
     TOO_SHORT,
+    Decision,
     ItemFacts,
     Recognition,
     Rules,
@@ -59,6 +61,7 @@ def item(id: int, kind: str, when: date = OCT, chars: int | None = None, **kw: A
     meta.update(kw.pop("meta", {}))
     for key in [k for k, v in meta.items() if v is None]:
         del meta[key]
+    kw.setdefault("verification", "granted")  # the school has checked its evidence
     return ItemFacts(id=id, kind=kind, title=kw.pop("title", f"成果{id}"), completion_date=when,
                      char_count=LONG[kind] if chars is None else chars, metadata=meta, **kw)
 
@@ -308,7 +311,7 @@ def test_counted_reasons_explain_the_figures() -> None:
     assert d.reason == "专题讲稿：讲座 2 学时 × 4（校内专家主讲 4:1）= 8 学时"
     assert d.rule == "第19条(1) 校本培训活动（专题讲稿）"
     d = decision([item(1, "research_project")], 1)
-    assert d.reason == "课题研究：市级课题主持人，2026-06-30 结题，计 30 学时"
+    assert d.reason == "课题研究：市级课题主持人，2026-06-30 结题，计 30 学时（证明材料已核验）"
     d = decision([item(1, "unit_design", chars=2500, selected=True)], 1)
     assert d.reason == ("单元整体教学设计（3 课时，含课件），字数 2,500 ≥ 2400，已入选装订，"
                         "计 10 学时")
@@ -627,3 +630,60 @@ def test_same_paper_without_its_own_recognition_is_already_counted() -> None:
     # a paper that copies a reflection is still a plain duplicate
     got = outcomes([item(1, "reflection", fingerprint=FP_A, selected=True), again])
     assert got[(2, Y25)][0] == "duplicate"
+
+
+# --------------------------------------------------------------------------- verification
+
+VERIFY_RULE = ("credit-rules.md「A kind whose rules say it needs verification counts only after an "
+               "admin has verified its evidence; until then its decision is pending verification, "
+               "showing the hours it would earn」")
+PROJECT_VERIFY = ("第19条(4)C②「登记课题申报批准及课题结题批准的文件」", "research_project", 30.0)
+PAPER_VERIFY = ("第19条(4)C①「在县级以上获奖……分别按一、二、三等奖计12、8、4学时」", "paper", 12.0)
+
+
+def only(register: Any) -> Decision:
+    """The single decision of a one-item register."""
+    (decision,) = [d for y in register.years.values() for d in y.decisions]
+    return decision
+
+
+def _gated(kind: str, **kw: Any) -> ItemFacts:
+    if kind == "paper":
+        kw["recognitions"] = (award(1, "city", 1, date(2025, 12, 1)),)
+    return item(1, kind, **kw)
+
+
+@pytest.mark.parametrize(("sentence", "kind", "hours"), [PROJECT_VERIFY, PAPER_VERIFY])
+def test_verification_pending_refused_granted_for_projects_and_papers(
+        sentence: str, kind: str, hours: float) -> None:
+    pending = only(decide_teacher([_gated(kind, verification="pending")], RULES))
+    assert (pending.code, pending.hours, pending.numbers["would_earn"]) == \
+        ("pending_verification", 0, hours), (sentence, VERIFY_RULE)
+    refused = only(decide_teacher([_gated(kind, verification="refused",
+                                          refusal_reason="结题证书复印件不清晰")], RULES))
+    assert (refused.code, refused.hours) == ("returned", 0)
+    assert "结题证书复印件不清晰" in refused.reason
+    granted = only(decide_teacher([_gated(kind, verification="granted")], RULES))
+    assert (granted.code, granted.hours) == ("counted", hours), sentence
+
+
+def test_a_pending_paper_keeps_its_slot_and_a_refused_one_frees_it() -> None:
+    """「每学年认定1篇」: the pending paper holds the year's slot like one awaiting selection;
+    once refused, the other paper takes it."""
+    first = item(1, "paper", recognitions=(award(1, "city", 1, date(2025, 12, 1)),),
+                 verification="pending")
+    second = item(2, "paper", recognitions=(award(2, "county", 3, date(2025, 12, 1)),))
+    codes = {d.item_id: d.code for d in decide_teacher([first, second], RULES).years[Y25].decisions}
+    assert codes == {1: "pending_verification", 2: "over_annual_limit"}
+    refused = replace(first, verification="refused", refusal_reason="获奖证书非本人")
+    year = decide_teacher([refused, second], RULES).years[Y25]
+    assert {d.item_id: d.code for d in year.decisions} == {1: "returned", 2: "counted"}
+    assert year.total_hours == 4
+
+
+def test_a_school_without_verification_counts_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text("[verification]\nrequired = []\n", encoding="utf-8")
+    rules = load_rules(path)
+    decided = only(decide_teacher([_gated("research_project", verification="pending")], rules))
+    assert (decided.code, decided.hours) == ("counted", 30)

@@ -8,6 +8,7 @@ Every table row quotes the sentence of 白湾子镇学校校本研修制度 (see
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from archive_service.extensions import archive
 from archive_service.models import Item, User
 from archive_service.services.activities import create_activity
 from archive_service.services.ledger import school_ledger
-from tests.helpers import Api, World, assert_error, corpus, make_app
+from tests.helpers import Api, World, assert_error, corpus, csrf_token, make_app, page_login
 
 S19_2 = ("第19条(2)「由培训单位出示证明，本人交学习心得，予以登记学时，未注明学时的按实际活动天数每天计8学时。"
          "参加国省市县组织的远程网络培训，按培训机构的证件登记学时」")
@@ -287,3 +288,52 @@ def test_the_ledger_carries_each_teachers_records(app: Flask, world: World) -> N
     entry = register.get_json()["teachers"][0]
     assert entry["hours_by_source"]["external_training"] == 30
     assert entry["total_hours"] == 30
+
+
+# --------------------------------------------------------------------------- pages
+
+def _labelled(html: str) -> None:
+    """Every visible input of the page is inside a <label> (or is a hidden field/button)."""
+    bare = re.sub(r"<label.*?</label>", "", html, flags=re.S)
+    inputs = re.findall(r"<(?:input|select)\b[^>]*>", bare)
+    assert all('type="hidden"' in tag for tag in inputs), inputs
+    assert "<script>" not in html and " style=" not in html and "onclick" not in html
+
+
+def test_pages_upload_a_training_and_verify_it(world: World) -> None:
+    """The teacher fills the form's 集中培训 fields; the admin refuses on the queue page with a
+    reason the teacher then reads on the item page, then grants."""
+    world.user("t1")
+    world.user("a1", role="admin")
+    teacher = page_login(world.app, "t1")
+    form = teacher.get("/my/items/new").get_data(as_text=True)
+    assert 'data-kind="external_training"' in form and 'data-kind="public_lesson"' in form
+    assert "培训单位" in form and "证书注明的学时" in form and "课型" in form
+    res = teacher.post("/my/items/new", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(teacher, "/my/items/new"), "kind": "external_training",
+        "title": "县级骨干教师培训", "completion_date": "2025-11-14", "organizer": "县教师进修学校",
+        "start_date": "2025-11-13", "days": "2", "mode": "offline",
+        "file": (io.BytesIO(CERTIFICATE.read_bytes()), "结业证书.pdf")})
+    assert res.status_code == 302, res.get_data(as_text=True)[:500]
+    item_url = res.headers["Location"].split("?")[0]
+    item_id = int(item_url.rsplit("/", 1)[1])
+    page = teacher.get(item_url).get_data(as_text=True)
+    assert "缺少学习心得" in page and "学期" in page
+    teacher.post(f"{item_url}/attachments", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(teacher, item_url), "purpose": "study_notes",
+        "file": (io.BytesIO(STUDY_NOTES.read_bytes()), "学习心得.docx")})
+    admin = page_login(world.app, "a1")
+    queue = admin.get("/admin/verification").get_data(as_text=True)
+    assert "县级骨干教师培训" in queue and "待核验" in queue and "16 学时" in queue
+    _labelled(queue)
+    done = admin.post(f"/items/{item_id}/verification", follow_redirects=True, data={
+        "csrf_token": csrf_token(admin, "/admin/verification"), "verified": "0",
+        "reason": "证明缺少培训单位公章"}).get_data(as_text=True)
+    assert "已记录核验未通过" in done
+    seen = teacher.get(item_url).get_data(as_text=True)
+    assert "核验未通过" in seen and "证明缺少培训单位公章" in seen
+    admin.post(f"/items/{item_id}/verification", data={
+        "csrf_token": csrf_token(admin, item_url), "verified": "1"})
+    assert "县级骨干教师培训" not in admin.get("/admin/verification").get_data(as_text=True)
+    granted = teacher.get(item_url).get_data(as_text=True)
+    assert "已核验" in granted and "16 学时" in granted

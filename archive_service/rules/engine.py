@@ -7,7 +7,8 @@ Every item passes the checks in this order; the first that applies decides it:
                          (``duplicates.py``);
 3. ``needs_review``      the 字数 came from OCR and nobody has confirmed it (length kinds only);
 4. ``too_short``         the 字数 is below the kind's threshold;
-5. ``returned``          the school sent it back;
+5. ``returned``          the school sent it back, or refused the evidence of a kind the rules
+                         list under ``[verification] required`` (research projects, papers);
 6. the hours: papers (``papers.py``) give ``no_recognition`` without a county+ award or a journal
    publication, otherwise the best recognition decides the hours and the year, and every other
    year the paper touches gets ``already_counted``; the other kinds earn fixed or computed hours
@@ -15,7 +16,9 @@ Every item passes the checks in this order; the first that applies decides it:
    earns nothing itself: it releases the lecturer's hours on the activity (``activities.py``);
 7. the per-year limit groups (``limits.py``): winners are ``counted`` (or
    ``eligible_awaiting_selection`` when the kind needs the school's selection and has none yet),
-   losers ``over_annual_limit``.
+   losers ``over_annual_limit``;
+8. a counted item of a kind whose evidence the school verifies is ``pending_verification``
+   (showing the hours it would earn) until an admin has verified it (``verification.py``).
 
 Academic years and the five-year cycle are in ``years.py``.  The result depends only on the set
 of items and the rules: items are sorted by id first and no step depends on hash or set order.
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..vocabulary import KIND_NAMES, PORTFOLIO_KINDS, Code, Kind
+from ..vocabulary import KIND_NAMES, PORTFOLIO_KINDS, Code, Kind, Verification
 from .candidates import (
     Candidate,
     Outcome,
@@ -41,6 +44,7 @@ from .facts import Decision, ItemFacts, TeacherRegister, YearResult
 from .fields import linked_activity, missing_field, threshold
 from .limits import compete
 from .papers import merge_paper_families, paper_families, paper_other_years, paper_outcome
+from .verification import gate
 from .years import home_year
 
 REVIEW_RULE = "字数认定：扫描件识别的字数须人工核对"
@@ -69,6 +73,10 @@ def _screen(item: ItemFacts, rules: Rules, duplicates: dict[int, Original],
     if item.returned_reason is not None:
         return decision(item, year, Code.RETURNED, f"学校退回：{item.returned_reason}", RETURNED_RULE,
                         {"returned_reason": item.returned_reason})
+    if item.verification == Verification.REFUSED and rules.ledger.needs_verification(item.kind):
+        why = (item.refusal_reason or "").strip() or "未说明原因"
+        return decision(item, year, Code.RETURNED, f"证明材料未通过学校核验：{why}",
+                        rules.ledger.verification.rule, {"verification": item.verification})
     return None
 
 
@@ -140,7 +148,10 @@ def _decide_all(ordered: list[ItemFacts], rules: Rules, titles: dict[int, str]) 
 def decide_teacher(items: Sequence[ItemFacts], rules: Rules) -> TeacherRegister:
     """Decide every item of one teacher and total the hours per academic year."""
     ordered = _check_items(items)
-    decisions = _decide_all(ordered, rules, {i.id: i.title for i in ordered})
+    by_id = {i.id: i for i in ordered}
+    decisions = [gate(d, by_id[d.item_id].kind, by_id[d.item_id].verification,
+                      by_id[d.item_id].refusal_reason, rules)
+                 for d in _decide_all(ordered, rules, {i.id: i.title for i in ordered})]
     per_year: dict[str, list[Decision]] = {}
     for d in decisions:
         per_year.setdefault(d.year, []).append(d)

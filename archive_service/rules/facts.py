@@ -54,6 +54,8 @@ class ItemFacts:
     recognitions: tuple[Recognition, ...] = ()
     fingerprint: tuple[int, ...] = ()  # MinHash of the text (rules.fingerprint): near-duplicates
     duplicate_of: int | None = None  # set by the caller for duplicates found outside this teacher
+    verification: str = "pending"  # the school's check of the evidence (vocabulary.Verification),
+    refusal_reason: str | None = None  # read only for kinds the rules list under [verification]
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,29 @@ into ``returned`` with the admin's reason, which the teacher sees.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypeVar
 
 from ..vocabulary import Code, Verification
 from .candidates import fmt_hours
 from .config import Rules
-from .facts import LedgerLine
+from .facts import Decision, LedgerLine
 
 
 def verified(line: LedgerLine, status: str, refusal_reason: str | None,
              rules: Rules) -> LedgerLine:
     """``line`` (a counted line) as the verification of its evidence leaves it."""
-    if line.code != Code.COUNTED or not rules.ledger.needs_verification(line.source):
+    return gate(line, line.source, status, refusal_reason, rules)
+
+
+Verdict = TypeVar("Verdict", LedgerLine, Decision)
+
+
+def gate(line: Verdict, source: str, status: str, refusal_reason: str | None,
+         rules: Rules) -> Verdict:
+    """A counted ledger line or item decision of ``source`` (a source or a kind) as the
+    verification of its evidence leaves it: pending shows the hours it would earn, a refusal
+    gives the admin's reason."""
+    if line.code != Code.COUNTED or not rules.ledger.needs_verification(source):
         return line
     if status not in tuple(Verification):
         raise ValueError(f"unknown verification status {status!r}")

@@ -19,6 +19,7 @@ from .scope import can_see_teacher
 from .settings import Settings
 from .staging import StagedFile
 from .stored import store_then_commit
+from .submitted import reset_verification
 
 
 class EvidenceAdded(TypedDict):
@@ -131,6 +132,7 @@ def _record(session: Session, actor: User, item: Item, rec: RecognitionInput | N
         rec_id = row.id
         session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.ADD_RECOGNITION,
                                details=dict(rec)))
+        reset_verification(item)  # a new award or publication: the school checks it again
     if att is not None:
         if purpose == "approval" and item.kind == Kind.RESEARCH_PROJECT:
             item.details = {**item.details, "has_approval_document": True}

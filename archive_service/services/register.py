@@ -98,6 +98,8 @@ class FactRow(NamedTuple):
     sel_confirmed: bool | None
     sel_fingerprint: list[int] | None
     sel_copy_of: int | None
+    verification: str
+    verification_reason: str | None
 
 
 def _fact_rows(session: Session, owners: Select[Any]) -> Sequence[Row[Any]]:
@@ -111,7 +113,7 @@ def _fact_rows(session: Session, owners: Select[Any]) -> Sequence[Row[Any]]:
                cur.char_count, cur.from_ocr, cur.count_confirmed, cur.fingerprint,
                cur.copy_of_item_id,
                sel.char_count, sel.from_ocr, sel.count_confirmed, sel.fingerprint,
-               sel.copy_of_item_id)
+               sel.copy_of_item_id, ITEMS.verification, ITEMS.verification_reason)
     query = (
         select(*(c.label(name) for c, name in zip(columns, FactRow._fields, strict=True)))
         .select_from(Item.__table__)
@@ -154,6 +156,7 @@ def _item_facts(row: FactRow, recognitions: Iterable[RecognitionFact],
         teacher_preferred=row.teacher_preferred, metadata=row.details or {},
         recognitions=tuple(recognitions), fingerprint=tuple(fingerprint or ()),
         duplicate_of=original if original in live else None,
+        verification=row.verification, refusal_reason=row.verification_reason,
     )
 
 
@@ -191,11 +194,12 @@ def decision_dict(decision: Decision | None) -> DecisionDict | None:
 
 
 def item_decision(register: TeacherRegister | None, item_id: int, own_year: str) -> Decision | None:
-    """The decision shown with an item: the year it counts in, else its own year."""
+    """The decision shown with an item: the year it counts (or will, once verified) in, else
+    its own year."""
     if register is None:
         return None
     found = [d for y in register.years.values() for d in y.decisions if d.item_id == item_id]
-    counted = [d for d in found if d.code == Code.COUNTED]
+    counted = [d for d in found if d.code in (Code.COUNTED, Code.PENDING_VERIFICATION)]
     own = [d for d in found if d.year == own_year]
     return next(iter(counted or own or found), None)
 

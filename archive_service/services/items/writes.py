@@ -29,7 +29,7 @@ from ..scope import can_see_teacher
 from ..settings import Settings
 from ..staging import StagedFile
 from ..stored import store_then_commit
-from ..submitted import check_activity_link
+from ..submitted import check_activity_link, reset_verification
 from .form import ItemForm, Prepared, prepare
 
 
@@ -172,6 +172,7 @@ def replace_file(uow: UnitOfWork, store: ObjectStore, settings: Settings, actor:
         item.current_version_id = version.id
         _queue_reading(session, actor, item, version, prepared)
         item.return_reason = None
+        reset_verification(item)  # a new file is new evidence: the school checks it again
         session.add(AuditEvent(item_id=item.id, actor_id=actor.id, action=Action.REPLACE_FILE,
                                details={"version": number, "filename": staged.filename}))
         session.add(IndexOutbox(item_id=item.id))

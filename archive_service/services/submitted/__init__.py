@@ -10,7 +10,7 @@ verification of evidence.
 
 from .facts import item_lines, submitted_codes, submitted_facts
 from .links import check_activity_link
-from .verification import may_verify, set_verification, verifiable_kinds
+from .verification import may_verify, reset_verification, set_verification, verifiable_kinds
 
-__all__ = ["check_activity_link", "item_lines", "may_verify", "set_verification",
+__all__ = ["check_activity_link", "item_lines", "may_verify", "reset_verification", "set_verification",
            "submitted_codes", "submitted_facts", "verifiable_kinds"]

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from ...errors import AppError, Forbidden
 from ...models import AuditEvent, IndexOutbox, Item, User, utcnow
-from ...vocabulary import KIND_NAMES, Action, Role, Verification
+from ...vocabulary import KIND_NAMES, Action, Kind, Role, Verification
 from ..scope import can_see_teacher
 from ..settings import Settings
 
-GATED = ("external_training", "public_lesson")  # kinds whose decisions apply the verification
+# the kinds whose decisions apply the verification (the rules file says which of them need it)
+GATED = (Kind.EXTERNAL_TRAINING, Kind.PUBLIC_LESSON, Kind.RESEARCH_PROJECT, Kind.PAPER)
 
 
 def may_verify(actor: User, settings: Settings) -> bool:
@@ -47,3 +48,10 @@ def set_verification(session: Session, settings: Settings, actor: User, item: It
                            details={"verified": verified}))
     session.add(IndexOutbox(item_id=item.id))  # the decision the index keeps changes
     session.flush()
+
+
+def reset_verification(item: Item) -> None:
+    """New evidence (a new file, a new recognition) waits for the school's check again."""
+    item.verification = Verification.PENDING
+    item.verification_reason = None
+    item.verified_by_id = item.verified_at = None
