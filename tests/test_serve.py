@@ -190,8 +190,14 @@ def test_admin_commands_work_while_serving(served: Served, tmp_path: Path) -> No
 
 def test_supervisor_restarts_with_backoff(tmp_path: Path) -> None:
     starts: list[S3Settings] = []
+    states_during_clean_up: list[str] = []
+
+    def on_start(settings: S3Settings) -> None:
+        states_during_clean_up.append(supervisor.health().state)
+        starts.append(settings)
+
     weed = ManagedSeaweedFS(tmp_path / "weed")
-    supervisor = Supervisor(weed, on_start=starts.append, backoff=(0.2, 0.5), poll=0.1)
+    supervisor = Supervisor(weed, on_start=on_start, backoff=(0.2, 0.5), poll=0.1)
     settings = supervisor.start()
     try:
         path = tmp_path / "f"
@@ -207,6 +213,8 @@ def test_supervisor_restarts_with_backoff(tmp_path: Path) -> None:
                      and weed.running, 60, f"restart {round_}")
             assert weed.pid != pid
         assert len(starts) == 3
+        # "running" is reported only once the clean-up after a (re)start is done
+        assert "running" not in states_during_clean_up, states_during_clean_up
         assert S3ObjectStore.from_settings(starts[-1]).read_bytes("k") == b"kept across restarts"
     finally:
         supervisor.stop()

@@ -78,12 +78,14 @@ class Supervisor:
         self._set("stopped")
 
     def _started(self, settings: S3Settings) -> None:
-        self._set("running", last_error="")
+        """Run ``on_start`` first, then report "running": whoever sees "running" finds the
+        app pointed at the new ports and the dead process's multipart uploads aborted."""
         if self.on_start is not None:
             try:
                 self.on_start(settings)
             except Exception:  # noqa: BLE001 - a clean-up failure must not stop supervision
                 log.exception("SeaweedFS 启动后的清理失败")
+        self._set("running", last_error="")
 
     def _watch(self) -> None:
         failures = 0
