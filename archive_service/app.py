@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         checks,
         errors,
+        exports_page,
         health,
         index_status,
         inspector,
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs.bp)
     app.register_blueprint(inspector.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(exports_page.bp)
     app.register_blueprint(ledger.bp)
     app.register_blueprint(checks.bp)
     app.register_blueprint(api.bp)

@@ -103,6 +103,12 @@ MATRIX: dict[str, Case] = {
                                       path=f"/admin/collection.pdf?year={YEAR}&school={{school_name}}"),
     "GET /admin/users": Case(ADMIN_PAGE),
     "GET /admin/trash": Case(ADMIN_PAGE),
+    # 导出与任务: admins only; the global admin names no school here (said on the page, 302)
+    "GET /admin/exports": Case(ADMIN_PAGE),
+    "POST /admin/exports": Case(row(302, 403, 403, 403, 403, 403, 302, 302, 302),
+                                data=lambda r: {"year": YEAR, "scope": "selected"}),
+    "GET /admin/exports/<int:export_id>/files/<kind>": Case(
+        row(302, 403, 403, 403, 403, 403, 409, 404, 409), path="/admin/exports/{export}/files/pdf"),
     "POST /admin/items/<int:item_id>/restore": Case(row(302, 403, 403, 403, 403, 403, 404, 404, 404)),
     "POST /admin/users": Case(row(302, 403, 403, 403, 403, 403, 200, 403, 200),
                               data=lambda r: {"username": "", "role": "teacher",

@@ -175,6 +175,9 @@ PAGE_CASES: dict[str, Case] = {
     "admin.restore_item": lambda s: s.form(s.admin_page, f"/admin/items/{_deleted(s).item_id}/restore",
                                            {}, csrf_from="/admin/trash"),
     "jobs.retry": lambda s: s.form(s.admin_page, f"/jobs/{_failed_job(s)}/retry", {}),
+    "exports.start": lambda s: s.form(s.admin_page, "/admin/exports", {
+        "school": "第一中学", "year": "2025-2026", "scope": "selected", "teacher": "t1"},
+        csrf_from="/admin/exports"),
     "ledger.roster_import": lambda s: s.form(s.admin_page, "/admin/roster", {
         "action": "preview", "file": (io.BytesIO("姓名,账号,学校,角色\n李老师,t2,第一中学,教师\n"
                                                  .encode()), "花名册.csv")}, csrf_from="/admin/roster"),
@@ -271,6 +274,7 @@ DONE = {
     "checks.teacher_result": "教师检查结论已保存", "checks.close": "检查已结束",
     "checks.reopen": "检查已重新开启",
     "jobs.retry": "已重新排队",
+    "exports.start": "已开始导出",
     "ledger.roster_import": "将新建 1 个账号", "ledger.groups": "已添加教研组「数学组」",
     "ledger.activity_create": "活动已记录", "ledger.activity_attendance_save": "考勤已保存（1 人）",
     "ledger.activity_sign_in": "签到表已导入（1 人）", "ledger.exam_save": "考试成绩已保存（1 人）",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
 
 from ..db import db
@@ -21,4 +21,6 @@ def retry(job_id: int) -> Any:
         job = jobs.retry(session, me(), job_id)
         item_id = job.item_id
     flash("已重新排队，稍后自动完成。", "info")
-    return redirect(url_for("items.detail", item_id=item_id) if item_id else url_for("auth.index"))
+    if request.form.get("back") == "exports" or not item_id:
+        return redirect(url_for("exports.page"))
+    return redirect(url_for("items.detail", item_id=item_id))

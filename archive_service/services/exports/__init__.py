@@ -4,6 +4,7 @@ frozen register snapshot whose checksum is recorded.  Every file is kept in the 
 and listed with who asked, when, the scope and the size."""
 
 from .build import run_export
+from .page import ExportsPage, exports_page
 from .records import (
     ExportRequest,
     export_dict,
@@ -13,5 +14,6 @@ from .records import (
     visible_export,
 )
 
-__all__ = ["ExportRequest", "export_dict", "export_file", "list_exports", "run_export",
+__all__ = ["ExportRequest", "ExportsPage", "export_dict", "export_file", "exports_page", "list_exports",
+           "run_export",
            "start_export", "visible_export"]

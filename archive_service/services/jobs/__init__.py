@@ -7,6 +7,7 @@ from .records import (
     finish,
     job_dict,
     mark_for_dispatch,
+    recent_jobs,
     recover,
     requeue,
     resend_lost,
@@ -18,5 +19,5 @@ from .records import (
 )
 
 __all__ = ["FailHook", "Handler", "JobContext", "JobInterrupted", "claim", "fail", "requeue", "finish", "job_dict",
-           "mark_for_dispatch", "recover", "resend_lost", "retry", "submit", "take_unsent",
+           "mark_for_dispatch", "recent_jobs", "recover", "resend_lost", "retry", "submit", "take_unsent",
            "visible_job", "worker_name"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...db import UnitOfWork
@@ -170,6 +170,16 @@ def visible_job(session: Session, user: User, job_id: int) -> Job:
     if job is None or not may_see(user, job):
         raise NotFound()
     return job
+
+
+def recent_jobs(session: Session, user: User, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest jobs the user may see (state, progress, error), newest first."""
+    query = select(Job).order_by(Job.id.desc())
+    if user.role != Role.ADMIN:
+        query = query.where(Job.created_by_id == user.id)
+    elif not all_schools(user):
+        query = query.where(or_(Job.school_id == user.school_id, Job.created_by_id == user.id))
+    return [job_dict(job) for job in session.scalars(query.limit(limit))]
 
 
 def _iso(moment: datetime | None) -> str | None:
