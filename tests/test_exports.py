@@ -201,3 +201,21 @@ def test_cli_export_writes_the_files_with_a_progress_bar(world: World, tmp_path:
     assert [(e["scope"], e["state"]) for e in listed] == [("counted", "done")]
     bad = world.app.test_cli_runner().invoke(export_command, ["--school", "第九中学", "--year", YEAR, str(out)])
     assert bad.exit_code != 0 and "第九中学" in str(bad.exception)  # archive prints it as one Chinese line
+
+
+def test_the_sweeper_keeps_export_files_and_cached_conversions(world: World) -> None:
+    """An export's files and the cached PDF of a kept Word original are referenced, not orphans:
+    ``archive check --repair`` (grace 0) must neither report nor quarantine them."""
+    from archive_service.db import db
+    from archive_service.services.consistency import run_check
+
+    year = _school_year(world)
+    done = _export(year["admin"], world, {"school": "第一中学", "year": YEAR, "scope": "selected"})
+    docx = next(i for i in year["items"] if i["original_filename"].endswith(".docx"))
+    with world.app.app_context():
+        before = run_check(db.transaction, archive.store, archive.index)
+        assert before.ok and before.orphan_objects == [], before.render()
+        run_check(db.transaction, archive.store, archive.index, repair=True, grace_hours=0)
+        assert archive.store.read_bytes(cache_key(docx["sha256"]))[:5] == b"%PDF-"
+    for entry in done["export"]["files"]:
+        _file(year["admin"], done["export"], entry["kind"])  # still there, same bytes

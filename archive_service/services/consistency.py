@@ -37,7 +37,7 @@ from .indexer import (
     stamp_of,
     unpark,
 )
-from .stored import key_in_use, lock_object
+from .stored import export_files, kept_conversions, key_in_use, lock_object
 from .trash import purge_expired
 
 QUARANTINE = "quarantine/"
@@ -89,6 +89,7 @@ def _check_objects(uow: UnitOfWork, present: dict[str, ObjectInfo], report: Repo
                         .all())
         expected.update(session.execute(select(Attachment.object_key, Attachment.size))
                         .all())
+        expected.update(export_files(session))
     for key, size in sorted(expected.items()):
         info = present.get(key)
         if info is None:
@@ -175,8 +176,10 @@ def run_check(uow: UnitOfWork, store: ObjectStore, index: SearchIndex, *, repair
             report.repaired.append(f"清除超过恢复期限的已删除成果 {item_id}")
     present = {info.key: info for info in store.list_objects("")}
     expected = _check_objects(uow, present, report)
+    with uow() as session:
+        cached = kept_conversions(session)  # a cache: kept while its original is, never "missing"
     grace = timedelta(hours=grace_hours)
-    report.orphan_objects, report.old_orphans = _orphans(present, expected, grace)
+    report.orphan_objects, report.old_orphans = _orphans(present, expected | cached, grace)
     uploads = store.list_incomplete_uploads("")
     report.incomplete_uploads = [key for key, _ in uploads]
     _check_index(uow, index, report)

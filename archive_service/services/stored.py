@@ -24,7 +24,7 @@ from storage import ObjectStore, StorageError, object_key_for
 
 from ..db import UnitOfWork
 from ..errors import AppError
-from ..models import Attachment, ItemVersion
+from ..models import Attachment, Export, ItemVersion
 from .staging import StagedFile
 
 T = TypeVar("T")
@@ -60,12 +60,38 @@ def lock_object(session: Session, key: str) -> None:
                         {"k": int.from_bytes(digest[:8], "big", signed=True)})
 
 
+CONVERTED = "converted/"  # the bound collection's PDF of a Word original, by the original's SHA-256
+EXPORTS = "exports/"  # the files of an export, listed in its row
+
+
+def conversion_key(sha256: str) -> str:
+    return f"{CONVERTED}{sha256[:2]}/{sha256}.pdf"
+
+
 def key_in_use(session: Session, key: str) -> bool:
-    """Whether any version or attachment still refers to the object."""
+    """Whether a version, an attachment or an export still refers to the object, or it is the
+    cached conversion of an original that is still kept."""
     for column in (ItemVersion.object_key, Attachment.object_key):
         if session.scalar(select(column).where(column == key).limit(1)) is not None:
             return True
+    if key.startswith(CONVERTED):
+        return key in kept_conversions(session)
+    if key.startswith(EXPORTS):
+        return key in export_files(session)
     return False
+
+
+def export_files(session: Session) -> dict[str, int]:
+    """Every stored export file: key → size."""
+    return {entry["key"]: entry["size"] for files in session.scalars(select(Export.files))
+            for entry in files or [] if "key" in entry}
+
+
+def kept_conversions(session: Session) -> set[str]:
+    """The cache keys of every kept original (a conversion may or may not have been made)."""
+    digests = set(session.scalars(select(ItemVersion.sha256).distinct()))
+    digests.update(session.scalars(select(Attachment.sha256).distinct()))
+    return {conversion_key(d) for d in digests}
 
 
 def store_then_commit(uow: UnitOfWork, store: ObjectStore, staged: StagedFile, mime: str,

@@ -12,6 +12,7 @@ from storage import ObjectNotFound, ObjectStore, StorageError
 from ...errors import AppError
 from ...extract.model import DOC_MIME, DOCX_MIME, PDF_MIME, ExtractionError
 from ...extract.office import convert
+from ..stored import conversion_key
 from .model import Part
 
 SINGLE_SECONDS = 60.0  # LibreOffice, one file on its own (after its batch did not produce it)
@@ -72,7 +73,7 @@ def _convert(paths: list[Path], out: Path) -> dict[Path, Path | str]:
 
 
 def cache_key(sha256: str) -> str:
-    return f"converted/{sha256[:2]}/{sha256}.pdf"
+    return conversion_key(sha256)
 
 
 def _cached(store: ObjectStore, part: Part, out: Path) -> bool:
