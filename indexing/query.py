@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Union
 
@@ -27,7 +28,7 @@ from whoosh.qparser.plugins import (
 
 from indexing import analysis
 from indexing.analysis import QueryPart
-from indexing.model import QueryError
+from indexing.model import MAX_PER_PAGE, SNIPPET_CHARS, Hit, QueryError
 
 __all__ = ["AllOf", "AndMaybe", "AnyOf", "Compiled", "Exclude", "Match", "Negate", "Node",
            "compile_query"]
@@ -215,3 +216,19 @@ class _Builder:
         if not matches:
             return None
         return matches[0] if len(matches) == 1 else AllOf(matches)
+
+
+def check_paging(page: int, per_page: int) -> None:
+    """The page limits both engines enforce."""
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValueError(f"page must be >= 1 and per_page in 1..{MAX_PER_PAGE}")
+
+
+def hits_of(rows: Iterable[tuple[int, float, str]], compiled: Compiled | None,
+            snippets: bool) -> tuple[Hit, ...]:
+    """``(item_id, score, text)`` rows as hits: a listing (no query) scores 0, and snippets
+    mark the query's positive parts, HTML-escaped."""
+    pattern = analysis.needle_pattern(compiled.highlight) if compiled and snippets else None
+    return tuple(Hit(item_id, score if compiled else 0.0,
+                     analysis.make_snippet(text, pattern, SNIPPET_CHARS) if snippets else "")
+                 for item_id, score, text in rows)

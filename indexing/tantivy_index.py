@@ -23,17 +23,25 @@ import tantivy as T
 from indexing import analysis
 from indexing.analysis import QueryPart
 from indexing.model import (
-    MAX_PER_PAGE,
-    SNIPPET_CHARS,
     TITLE_BOOST,
-    Hit,
     IndexBusyError,
     IndexDoc,
     IndexUnavailableError,
     SearchFilters,
     SearchPage,
 )
-from indexing.query import AllOf, AndMaybe, AnyOf, Exclude, Match, Negate, Node, compile_query
+from indexing.query import (
+    AllOf,
+    AndMaybe,
+    AnyOf,
+    Exclude,
+    Match,
+    Negate,
+    Node,
+    check_paging,
+    compile_query,
+    hits_of,
+)
 
 __all__ = ["TantivyIndex"]
 
@@ -209,8 +217,7 @@ class TantivyIndex:
         per_page: int = 20,
         snippets: bool = True,
     ) -> SearchPage:
-        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-            raise ValueError(f"page must be >= 1 and per_page in 1..{MAX_PER_PAGE}")
+        check_paging(page, per_page)
         compiled = compile_query(q)
         query = self._translate(compiled.tree) if compiled else T.Query.all_query()
         allow = self._filter_query(filters)
@@ -223,15 +230,11 @@ class TantivyIndex:
         with _unreadable_as_unavailable():
             searcher = self._searcher()
             result = searcher.search(query, **options)
-            rows = [(searcher.doc(address), key) for key, address in result.hits]
-        pattern = analysis.needle_pattern(compiled.highlight) if compiled and snippets else None
-        hits = []
-        for doc, key in rows:
-            snippet = ""
-            if snippets:
-                snippet = analysis.make_snippet(doc["body"][0].decode(), pattern, SNIPPET_CHARS)
-            hits.append(Hit(int(doc["item_id"][0]), float(key) if compiled else 0.0, snippet))
-        return SearchPage(total=int(getattr(result, "count", 0) or 0), hits=tuple(hits))
+            docs = [(searcher.doc(address), key) for key, address in result.hits]
+        rows = [(int(doc["item_id"][0]), float(key), doc["body"][0].decode() if snippets else "")
+                for doc, key in docs]
+        return SearchPage(total=int(getattr(result, "count", 0) or 0),
+                          hits=hits_of(rows, compiled, snippets))
 
     def stamps(self, item_ids: Iterable[int] | None = None) -> dict[int, str]:
         """``item_id -> stamp`` for every indexed document (or those of ``item_ids``), from a

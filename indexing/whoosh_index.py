@@ -27,16 +27,13 @@ from whoosh.writing import CLEAR, NO_MERGE, OPTIMIZE, SegmentWriter
 from indexing import analysis
 from indexing.analysis import GramTokenizer, WordTokenizer
 from indexing.model import (
-    MAX_PER_PAGE,
-    SNIPPET_CHARS,
-    Hit,
     IndexBusyError,
     IndexDoc,
     IndexUnavailableError,
     SearchFilters,
     SearchPage,
 )
-from indexing.query import compile_query
+from indexing.query import check_paging, compile_query, hits_of
 from indexing.whoosh_query import to_whoosh
 
 __all__ = ["WhooshIndex"]
@@ -226,8 +223,7 @@ class WhooshIndex:
         snippets: bool = True,
     ) -> SearchPage:
         """Search; an empty ``q`` lists everything in scope, newest item id first."""
-        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-            raise ValueError(f"page must be >= 1 and per_page in 1..{MAX_PER_PAGE}")
+        check_paging(page, per_page)
         compiled = compile_query(q)
         query = to_whoosh(compiled.tree) if compiled else None
         limit = page * per_page
@@ -238,12 +234,7 @@ class WhooshIndex:
             ids = searcher.reader().column_reader("item_id") if found else None
             rows = [(int(ids[n]), score, searcher.stored_fields(n).get("content", "") if snippets
                      else "") for n, score in found] if ids is not None else []
-        pattern = analysis.needle_pattern(compiled.highlight) if compiled and snippets else None
-        hits = tuple(
-            Hit(item_id, score if compiled else 0.0,
-                analysis.make_snippet(content, pattern, SNIPPET_CHARS) if snippets else "")
-            for item_id, score, content in rows
-        )
+        hits = hits_of(rows, compiled, snippets)
         return SearchPage(total=max(total, len(hits)), hits=hits, total_exact=exact)
 
     def stamps(self, item_ids: Iterable[int] | None = None) -> dict[int, str]:
